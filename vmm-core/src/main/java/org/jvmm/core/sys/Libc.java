@@ -1,0 +1,412 @@
+package org.jvmm.core.sys;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.SymbolLookup;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
+
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+/**
+ * The libc calls jvmm makes, as downcall handles resolved once. Calls that can fail take a
+ * {@link CallState} that captures errno for the calling thread, and return the raw result; callers
+ * check it with {@link CallState#check}. Nothing here allocates on the call itself.
+ */
+@SuppressWarnings("restricted")
+public final class Libc {
+
+    private static final Linker LINKER = Linker.nativeLinker();
+    private static final SymbolLookup LOOKUP = LINKER.defaultLookup();
+    private static final Linker.Option ERRNO = Linker.Option.captureCallState("errno");
+
+    // open(const char *, int, ...) and ioctl(int, unsigned long, ...) are variadic.
+    private static final MethodHandle OPEN = downcall("open",
+            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT), ERRNO, Linker.Option.firstVariadicArg(2));
+    private static final MethodHandle CLOSE = downcall("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT), ERRNO);
+    private static final MethodHandle IOCTL_LONG = downcall("ioctl",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG), ERRNO, Linker.Option.firstVariadicArg(2));
+    private static final MethodHandle IOCTL_PTR = downcall("ioctl",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS), ERRNO, Linker.Option.firstVariadicArg(2));
+    private static final MethodHandle IOCTL_LONG_NO_ERRNO = downcall("ioctl",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG), Linker.Option.firstVariadicArg(2));
+    private static final MethodHandle MMAP = downcall("mmap",
+            FunctionDescriptor.of(ADDRESS, ADDRESS, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG), ERRNO);
+    private static final MethodHandle MUNMAP = downcall("munmap",
+            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG), ERRNO);
+    private static final MethodHandle EVENTFD = downcall("eventfd",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT), ERRNO);
+    private static final MethodHandle READ = downcall("read",
+            FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG), ERRNO);
+    private static final MethodHandle WRITE = downcall("write",
+            FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG), ERRNO);
+    private static final MethodHandle PREAD = downcall("pread",
+            FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG), ERRNO);
+    private static final MethodHandle STRERROR = downcall("strerror", FunctionDescriptor.of(ADDRESS, JAVA_INT));
+    private static final MethodHandle GETTID = downcall("gettid", FunctionDescriptor.of(JAVA_INT));
+    private static final MethodHandle GETPID = downcall("getpid", FunctionDescriptor.of(JAVA_INT));
+    private static final MethodHandle TGKILL = downcall("tgkill",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT), ERRNO);
+    private static final MethodHandle PTHREAD_SIGMASK = downcall("pthread_sigmask",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS));
+    private static final MethodHandle SIGTIMEDWAIT = downcall("sigtimedwait",
+            FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS), ERRNO);
+
+    /** open(2) flag: read and write. */
+    public static final int O_RDWR = 2;
+    /** open(2) flag: read only. */
+    public static final int O_RDONLY = 0;
+    /** open(2) flag: close on exec. */
+    public static final int O_CLOEXEC = 0x80000;
+    /** mmap(2) protection: readable. */
+    public static final int PROT_READ = 1;
+    /** mmap(2) protection: writable. */
+    public static final int PROT_WRITE = 2;
+    /** mmap(2) flag: shared mapping. */
+    public static final int MAP_SHARED = 1;
+    /** mmap(2) flag: private mapping. */
+    public static final int MAP_PRIVATE = 2;
+    /** mmap(2) flag: not backed by a file. */
+    public static final int MAP_ANONYMOUS = 0x20;
+    /** mmap(2) flag: reserve no swap; pages come on first touch. */
+    public static final int MAP_NORESERVE = 0x4000;
+    /** eventfd(2) flag: close on exec. */
+    public static final int EFD_CLOEXEC = 0x80000;
+    /** eventfd(2) flag: non-blocking reads. */
+    public static final int EFD_NONBLOCK = 0x800;
+    /** pthread_sigmask how: add to the mask. */
+    public static final int SIG_BLOCK = 0;
+    /** pthread_sigmask how: remove from the mask. */
+    public static final int SIG_UNBLOCK = 1;
+    /** pthread_sigmask how: replace the mask. */
+    public static final int SIG_SETMASK = 2;
+
+    private Libc() {}
+
+    private static MethodHandle downcall(String name, FunctionDescriptor descriptor, Linker.Option... options) {
+        MemorySegment symbol = LOOKUP.find(name)
+                .orElseThrow(() -> new ExceptionInInitializerError("libc has no symbol '" + name + "'"));
+        return LINKER.downcallHandle(symbol, descriptor, options);
+    }
+
+    /**
+     * open(2).
+     *
+     * @param state errno capture of the calling thread
+     * @param path  NUL-terminated path
+     * @param flags open flags
+     * @return the fd, or -1
+     */
+    public static int open(CallState state, MemorySegment path, int flags) {
+        try {
+            return (int) OPEN.invokeExact(state.segment(), path, flags, 0);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /**
+     * close(2).
+     *
+     * @param state errno capture of the calling thread
+     * @param fd    the fd
+     * @return 0 or -1
+     */
+    public static int close(CallState state, int fd) {
+        try {
+            return (int) CLOSE.invokeExact(state.segment(), fd);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /**
+     * ioctl(2) with an integer argument.
+     *
+     * @param state   errno capture of the calling thread
+     * @param fd      the fd
+     * @param request the request number
+     * @param arg     the argument
+     * @return the result, or -1
+     */
+    public static int ioctl(CallState state, int fd, long request, long arg) {
+        try {
+            return (int) IOCTL_LONG.invokeExact(state.segment(), fd, request, arg);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /**
+     * ioctl(2) with a pointer argument.
+     *
+     * @param state   errno capture of the calling thread
+     * @param fd      the fd
+     * @param request the request number
+     * @param arg     the argument
+     * @return the result, or -1
+     */
+    public static int ioctl(CallState state, int fd, long request, MemorySegment arg) {
+        try {
+            return (int) IOCTL_PTR.invokeExact(state.segment(), fd, request, arg);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /**
+     * ioctl(2) with an integer argument and no errno capture: the baseline the benchmarks compare
+     * the captured call against.
+     *
+     * @param fd      the fd
+     * @param request the request number
+     * @param arg     the argument
+     * @return the result, or -1
+     */
+    public static int ioctlNoErrno(int fd, long request, long arg) {
+        try {
+            return (int) IOCTL_LONG_NO_ERRNO.invokeExact(fd, request, arg);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /**
+     * mmap(2).
+     *
+     * @param state  errno capture of the calling thread
+     * @param length bytes to map
+     * @param prot   protection
+     * @param flags  flags
+     * @param fd     fd, or -1 for anonymous memory
+     * @param offset offset in the file
+     * @return the address as a zero-length segment; {@code MAP_FAILED} is address -1
+     */
+    public static MemorySegment mmap(CallState state, long length, int prot, int flags, int fd, long offset) {
+        try {
+            return (MemorySegment) MMAP.invokeExact(state.segment(), MemorySegment.NULL, length, prot, flags, fd, offset);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /**
+     * munmap(2).
+     *
+     * @param state   errno capture of the calling thread
+     * @param address start of the mapping
+     * @param length  bytes to unmap
+     * @return 0 or -1
+     */
+    public static int munmap(CallState state, MemorySegment address, long length) {
+        try {
+            return (int) MUNMAP.invokeExact(state.segment(), address, length);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /**
+     * eventfd(2).
+     *
+     * @param state   errno capture of the calling thread
+     * @param initial initial counter value
+     * @param flags   flags
+     * @return the fd, or -1
+     */
+    public static int eventfd(CallState state, int initial, int flags) {
+        try {
+            return (int) EVENTFD.invokeExact(state.segment(), initial, flags);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /**
+     * read(2).
+     *
+     * @param state  errno capture of the calling thread
+     * @param fd     the fd
+     * @param buffer where the bytes go
+     * @param count  bytes to read at most
+     * @return bytes read, or -1
+     */
+    public static long read(CallState state, int fd, MemorySegment buffer, long count) {
+        try {
+            return (long) READ.invokeExact(state.segment(), fd, buffer, count);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /**
+     * write(2).
+     *
+     * @param state  errno capture of the calling thread
+     * @param fd     the fd
+     * @param buffer the bytes
+     * @param count  bytes to write
+     * @return bytes written, or -1
+     */
+    public static long write(CallState state, int fd, MemorySegment buffer, long count) {
+        try {
+            return (long) WRITE.invokeExact(state.segment(), fd, buffer, count);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /**
+     * pread(2).
+     *
+     * @param state  errno capture of the calling thread
+     * @param fd     the fd
+     * @param buffer where the bytes go
+     * @param count  bytes to read at most
+     * @param offset file offset
+     * @return bytes read, or -1
+     */
+    public static long pread(CallState state, int fd, MemorySegment buffer, long count, long offset) {
+        try {
+            return (long) PREAD.invokeExact(state.segment(), fd, buffer, count, offset);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /**
+     * strerror(3).
+     *
+     * @param errno an error number
+     * @return its description
+     */
+    public static String strerror(int errno) {
+        try {
+            MemorySegment text = (MemorySegment) STRERROR.invokeExact(errno);
+            return text.reinterpret(256).getString(0);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** {@return the calling thread's kernel thread id} */
+    public static int gettid() {
+        try {
+            return (int) GETTID.invokeExact();
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** {@return the process id} */
+    public static int getpid() {
+        try {
+            return (int) GETPID.invokeExact();
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /**
+     * tgkill(2): sends a signal to one thread.
+     *
+     * @param state  errno capture of the calling thread
+     * @param tgid   process id
+     * @param tid    thread id
+     * @param signal signal number
+     * @return 0 or -1
+     */
+    public static int tgkill(CallState state, int tgid, int tid, int signal) {
+        try {
+            return (int) TGKILL.invokeExact(state.segment(), tgid, tid, signal);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /**
+     * pthread_sigmask(3).
+     *
+     * @param how      SIG_BLOCK, SIG_UNBLOCK or SIG_SETMASK
+     * @param set      the set, or NULL
+     * @param previous where the old mask goes, or NULL
+     * @return 0 or an error number
+     */
+    public static int pthreadSigmask(int how, MemorySegment set, MemorySegment previous) {
+        try {
+            return (int) PTHREAD_SIGMASK.invokeExact(how, set, previous);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /**
+     * sigtimedwait(2).
+     *
+     * @param state   errno capture of the calling thread
+     * @param set     signals to wait for
+     * @param timeout a struct timespec, or NULL to wait forever
+     * @return the signal taken, or -1
+     */
+    public static int sigtimedwait(CallState state, MemorySegment set, MemorySegment timeout) {
+        try {
+            return (int) SIGTIMEDWAIT.invokeExact(state.segment(), set, MemorySegment.NULL, timeout);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /**
+     * A NUL-terminated copy of {@code text}.
+     *
+     * @param arena owner of the copy
+     * @param text  the string
+     * @return the C string
+     */
+    public static MemorySegment cString(Arena arena, String text) {
+        return arena.allocateFrom(text);
+    }
+
+    /** Size of a kernel sigset_t (64 signals). */
+    public static final long KERNEL_SIGSET_SIZE = 8;
+    /** Size of glibc's sigset_t. */
+    public static final long SIGSET_SIZE = 128;
+
+    /**
+     * Adds a signal to a sigset_t in memory (bit {@code signal - 1}).
+     *
+     * @param set    a sigset_t
+     * @param signal signal number, 1 to 64
+     */
+    public static void sigaddset(MemorySegment set, int signal) {
+        long word = (signal - 1) / 64;
+        long bit = 1L << ((signal - 1) % 64);
+        set.set(ValueLayout.JAVA_LONG, word * 8, set.get(ValueLayout.JAVA_LONG, word * 8) | bit);
+    }
+
+    /**
+     * Removes a signal from a sigset_t in memory.
+     *
+     * @param set    a sigset_t
+     * @param signal signal number, 1 to 64
+     */
+    public static void sigdelset(MemorySegment set, int signal) {
+        long word = (signal - 1) / 64;
+        long bit = 1L << ((signal - 1) % 64);
+        set.set(ValueLayout.JAVA_LONG, word * 8, set.get(ValueLayout.JAVA_LONG, word * 8) & ~bit);
+    }
+
+    private static RuntimeException rethrow(Throwable t) {
+        if (t instanceof RuntimeException r) {
+            throw r;
+        }
+        if (t instanceof Error e) {
+            throw e;
+        }
+        throw new IllegalStateException(t);
+    }
+}
