@@ -5,6 +5,7 @@
  * jvmm module that needs native access.
  */
 module org.jvmm.core {
+    exports org.jvmm.core.kvm;
     exports org.jvmm.core.memory;
     exports org.jvmm.core.bus;
     exports org.jvmm.core.irq;

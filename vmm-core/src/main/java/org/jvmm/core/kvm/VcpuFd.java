@@ -1,0 +1,330 @@
+package org.jvmm.core.kvm;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import org.jvmm.core.kvm.abi.KvmIoctls;
+import org.jvmm.core.kvm.abi.KvmLayouts;
+import org.jvmm.core.sys.CallState;
+import org.jvmm.core.sys.Errno;
+import org.jvmm.core.sys.Libc;
+import org.jvmm.core.sys.Mmap;
+
+/**
+ * A vCPU: its fd, its mapped {@code kvm_run}, and its register state. {@link #run()} is the hot
+ * call: one {@code KVM_RUN} ioctl, no allocation, the exit described by {@link #kvmRun()}. Only one
+ * thread runs a vCPU at a time; other threads may set {@code immediate_exit} through
+ * {@link #kvmRun()} to make it return.
+ */
+public final class VcpuFd implements AutoCloseable {
+
+    /** The guest-debug control bit that enables debugging (KVM_GUESTDBG_ENABLE). */
+    public static final int GUESTDBG_ENABLE = 0x1;
+    /** Single-step after each instruction (KVM_GUESTDBG_SINGLESTEP). */
+    public static final int GUESTDBG_SINGLESTEP = 0x2;
+    /** Use the hardware breakpoints in the debug registers (KVM_GUESTDBG_USE_HW_BP). */
+    public static final int GUESTDBG_USE_HW_BP = 0x20000;
+
+    private final VmFd vm;
+    private final int id;
+    private final OwnedFd fd;
+    private final Arena arena = Arena.ofShared();
+    private final KvmRun run;
+    private final CallState runState = new CallState(arena);
+
+    VcpuFd(VmFd vm, int id, OwnedFd fd, int mmapSize) {
+        this.vm = vm;
+        this.id = id;
+        this.fd = fd;
+        try {
+            this.run = new KvmRun(Mmap.shared(arena, fd.get(), mmapSize, "mmap kvm_run"));
+        } catch (RuntimeException e) {
+            arena.close();
+            fd.close();
+            throw e;
+        }
+    }
+
+    /** {@return the vCPU id} */
+    public int id() {
+        return id;
+    }
+
+    /** {@return the VM this vCPU belongs to} */
+    public VmFd vm() {
+        return vm;
+    }
+
+    /** {@return the raw fd} */
+    public int fd() {
+        return fd.get();
+    }
+
+    /** {@return the view of the mapped {@code kvm_run}} */
+    public KvmRun kvmRun() {
+        return run;
+    }
+
+    /**
+     * {@code KVM_RUN}: runs the guest until it needs the VMM. Blocks, possibly for long (a guest in
+     * a loop without exits runs until kicked).
+     *
+     * @return why it returned; {@link ExitReason#INTR} when a signal or {@code immediate_exit}
+     *         interrupted it (EINTR) or KVM asked to retry (EAGAIN)
+     * @throws KvmException for any other failure
+     */
+    public ExitReason run() {
+        int result = Libc.ioctl(runState, fd.get(), KvmIoctls.RUN, 0L);
+        if (result == -1) {
+            int errno = runState.errno();
+            if (errno == Errno.EINTR || errno == Errno.EAGAIN) {
+                return ExitReason.INTR;
+            }
+            throw new KvmException("KVM_RUN", errno);
+        }
+        return run.exitReason();
+    }
+
+    private void ioctl(long request, MemorySegment arg, String name) {
+        CallState state = CallState.current();
+        state.check(Libc.ioctl(state, fd.get(), request, arg), name);
+    }
+
+    /** {@return a copy of the general-purpose registers (KVM_GET_REGS)} */
+    public Registers getRegisters() {
+        try (Arena call = Arena.ofConfined()) {
+            MemorySegment regs = call.allocate(KvmLayouts.REGS);
+            ioctl(KvmIoctls.GET_REGS, regs, "KVM_GET_REGS");
+            return Registers.decode(regs);
+        }
+    }
+
+    /**
+     * KVM_SET_REGS.
+     *
+     * @param registers the new values
+     */
+    public void setRegisters(Registers registers) {
+        try (Arena call = Arena.ofConfined()) {
+            MemorySegment regs = call.allocate(KvmLayouts.REGS);
+            registers.encode(regs);
+            ioctl(KvmIoctls.SET_REGS, regs, "KVM_SET_REGS");
+        }
+    }
+
+    /** {@return a copy of the special registers (KVM_GET_SREGS)} */
+    public SpecialRegisters getSpecialRegisters() {
+        try (Arena call = Arena.ofConfined()) {
+            MemorySegment sregs = call.allocate(KvmLayouts.SREGS);
+            ioctl(KvmIoctls.GET_SREGS, sregs, "KVM_GET_SREGS");
+            return SpecialRegisters.decode(sregs);
+        }
+    }
+
+    /**
+     * KVM_SET_SREGS.
+     *
+     * @param registers the new values
+     */
+    public void setSpecialRegisters(SpecialRegisters registers) {
+        try (Arena call = Arena.ofConfined()) {
+            MemorySegment sregs = call.allocate(KvmLayouts.SREGS);
+            registers.encode(sregs);
+            ioctl(KvmIoctls.SET_SREGS, sregs, "KVM_SET_SREGS");
+        }
+    }
+
+    /** {@return the raw {@code struct kvm_fpu} (KVM_GET_FPU)} */
+    public byte[] getFpu() {
+        try (Arena call = Arena.ofConfined()) {
+            MemorySegment fpu = call.allocate(KvmLayouts.FPU);
+            ioctl(KvmIoctls.GET_FPU, fpu, "KVM_GET_FPU");
+            return fpu.toArray(ValueLayout.JAVA_BYTE);
+        }
+    }
+
+    /**
+     * KVM_SET_FPU with the power-on control words (FCW 0x37f, MXCSR 0x1f80), as a BIOS leaves them.
+     */
+    public void resetFpu() {
+        try (Arena call = Arena.ofConfined()) {
+            MemorySegment fpu = call.allocate(KvmLayouts.FPU);
+            fpu.set(ValueLayout.JAVA_SHORT, KvmLayouts.FPU.byteOffset(
+                    java.lang.foreign.MemoryLayout.PathElement.groupElement("fcw")), (short) 0x37f);
+            fpu.set(ValueLayout.JAVA_INT, KvmLayouts.FPU.byteOffset(
+                    java.lang.foreign.MemoryLayout.PathElement.groupElement("mxcsr")), 0x1f80);
+            ioctl(KvmIoctls.SET_FPU, fpu, "KVM_SET_FPU");
+        }
+    }
+
+    /**
+     * KVM_GET_MSRS for one MSR.
+     *
+     * @param index the MSR
+     * @return its value
+     * @throws KvmException if KVM does not know the MSR
+     */
+    public long getMsr(int index) {
+        try (Arena call = Arena.ofConfined()) {
+            MemorySegment msrs = call.allocate(KvmLayouts.MSRS.byteSize() + KvmLayouts.MSR_ENTRY.byteSize(), 8);
+            msrs.set(ValueLayout.JAVA_INT, 0, 1);
+            msrs.set(ValueLayout.JAVA_INT, 8, index);
+            CallState state = CallState.current();
+            int n = state.check(Libc.ioctl(state, fd.get(), KvmIoctls.GET_MSRS, msrs), "KVM_GET_MSRS");
+            if (n != 1) {
+                throw new KvmException("KVM_GET_MSRS", "MSR 0x" + Integer.toHexString(index) + " is not supported");
+            }
+            return msrs.get(ValueLayout.JAVA_LONG, 16);
+        }
+    }
+
+    /**
+     * KVM_SET_MSRS.
+     *
+     * @param indices the MSRs
+     * @param values  their values, same length
+     * @throws KvmException if KVM refuses one (naming how many it took)
+     */
+    public void setMsrs(int[] indices, long[] values) {
+        if (indices.length != values.length) {
+            throw new IllegalArgumentException("indices and values differ in length");
+        }
+        try (Arena call = Arena.ofConfined()) {
+            long entry = KvmLayouts.MSR_ENTRY.byteSize();
+            MemorySegment msrs = call.allocate(KvmLayouts.MSRS.byteSize() + entry * indices.length, 8);
+            msrs.set(ValueLayout.JAVA_INT, 0, indices.length);
+            for (int i = 0; i < indices.length; i++) {
+                msrs.set(ValueLayout.JAVA_INT, 8 + i * entry, indices[i]);
+                msrs.set(ValueLayout.JAVA_LONG, 16 + i * entry, values[i]);
+            }
+            CallState state = CallState.current();
+            int n = state.check(Libc.ioctl(state, fd.get(), KvmIoctls.SET_MSRS, msrs), "KVM_SET_MSRS");
+            if (n != indices.length) {
+                throw new KvmException("KVM_SET_MSRS", "KVM refused MSR 0x" + Integer.toHexString(indices[n]));
+            }
+        }
+    }
+
+    /**
+     * KVM_SET_CPUID2. Call before the guest runs (and before it sets EFER.LME itself).
+     *
+     * @param cpuid the leaves
+     */
+    public void setCpuid(Cpuid cpuid) {
+        try (Arena call = Arena.ofConfined()) {
+            ioctl(KvmIoctls.SET_CPUID2, cpuid.encode(call), "KVM_SET_CPUID2");
+        }
+    }
+
+    /** {@return the 1024-byte LAPIC register page (KVM_GET_LAPIC)} */
+    public byte[] getLapic() {
+        try (Arena call = Arena.ofConfined()) {
+            MemorySegment lapic = call.allocate(KvmLayouts.LAPIC_STATE);
+            ioctl(KvmIoctls.GET_LAPIC, lapic, "KVM_GET_LAPIC");
+            return lapic.toArray(ValueLayout.JAVA_BYTE);
+        }
+    }
+
+    /**
+     * KVM_SET_LAPIC.
+     *
+     * @param registers the 1024-byte register page
+     */
+    public void setLapic(byte[] registers) {
+        try (Arena call = Arena.ofConfined()) {
+            MemorySegment lapic = call.allocate(KvmLayouts.LAPIC_STATE);
+            MemorySegment.copy(registers, 0, lapic, ValueLayout.JAVA_BYTE, 0, Math.min(registers.length, 1024));
+            ioctl(KvmIoctls.SET_LAPIC, lapic, "KVM_SET_LAPIC");
+        }
+    }
+
+    /** {@return the multiprocessing state (KVM_GET_MP_STATE; 0 runnable, 1 uninitialized, 2 init received, 3 halted)} */
+    public int getMpState() {
+        try (Arena call = Arena.ofConfined()) {
+            MemorySegment state = call.allocate(KvmLayouts.MP_STATE);
+            ioctl(KvmIoctls.GET_MP_STATE, state, "KVM_GET_MP_STATE");
+            return state.get(ValueLayout.JAVA_INT, 0);
+        }
+    }
+
+    /**
+     * KVM_SET_MP_STATE.
+     *
+     * @param mpState the state
+     */
+    public void setMpState(int mpState) {
+        try (Arena call = Arena.ofConfined()) {
+            ioctl(KvmIoctls.SET_MP_STATE, call.allocateFrom(ValueLayout.JAVA_INT, mpState), "KVM_SET_MP_STATE");
+        }
+    }
+
+    /**
+     * KVM_SET_GUEST_DEBUG.
+     *
+     * @param control        GUESTDBG_* bits, 0 to switch debugging off
+     * @param debugRegisters DR0-DR7 (8 values) for hardware breakpoints, or null
+     */
+    public void setGuestDebug(int control, long[] debugRegisters) {
+        try (Arena call = Arena.ofConfined()) {
+            MemorySegment debug = call.allocate(KvmLayouts.GUEST_DEBUG);
+            debug.set(ValueLayout.JAVA_INT, 0, control);
+            if (debugRegisters != null) {
+                for (int i = 0; i < Math.min(8, debugRegisters.length); i++) {
+                    debug.set(ValueLayout.JAVA_LONG, 8 + 8L * i, debugRegisters[i]);
+                }
+            }
+            ioctl(KvmIoctls.SET_GUEST_DEBUG, debug, "KVM_SET_GUEST_DEBUG");
+        }
+    }
+
+    /**
+     * Makes the guest take an exception on its next entry (KVM_GET/SET_VCPU_EVENTS), e.g. a #BP
+     * that the host emulator could not raise itself.
+     *
+     * @param vector        the exception vector
+     * @param errorCode     the error code, or null when the exception has none
+     */
+    public void injectException(int vector, Integer errorCode) {
+        try (Arena call = Arena.ofConfined()) {
+            MemorySegment events = call.allocate(KvmLayouts.VCPU_EVENTS);
+            ioctl(KvmIoctls.GET_VCPU_EVENTS, events, "KVM_GET_VCPU_EVENTS");
+            events.set(ValueLayout.JAVA_BYTE, 0, (byte) 1);
+            events.set(ValueLayout.JAVA_BYTE, 1, (byte) vector);
+            events.set(ValueLayout.JAVA_BYTE, 2, (byte) (errorCode != null ? 1 : 0));
+            events.set(ValueLayout.JAVA_BYTE, 3, (byte) 0);
+            events.set(ValueLayout.JAVA_INT, 4, errorCode != null ? errorCode : 0);
+            events.set(ValueLayout.JAVA_INT, 20, 0); // flags: touch nothing else
+            ioctl(KvmIoctls.SET_VCPU_EVENTS, events, "KVM_SET_VCPU_EVENTS");
+        }
+    }
+
+    /**
+     * KVM_SET_SIGNAL_MASK: the signal mask in force while this vCPU is inside {@code KVM_RUN}.
+     *
+     * @param mask the kernel sigset: bit {@code n - 1} blocks signal {@code n}
+     */
+    public void setSignalMask(long mask) {
+        try (Arena call = Arena.ofConfined()) {
+            MemorySegment sigmask = call.allocate(KvmLayouts.SIGNAL_MASK.byteSize() + Libc.KERNEL_SIGSET_SIZE, 8);
+            sigmask.set(ValueLayout.JAVA_INT, 0, (int) Libc.KERNEL_SIGSET_SIZE);
+            sigmask.set(ValueLayout.JAVA_LONG_UNALIGNED, 4, mask);
+            ioctl(KvmIoctls.SET_SIGNAL_MASK, sigmask, "KVM_SET_SIGNAL_MASK");
+        }
+    }
+
+    /** {@return KVM's counters for this vCPU (KVM_GET_STATS_FD)} */
+    public BinaryStats openStats() {
+        CallState state = CallState.current();
+        int statsFd = state.check(Libc.ioctl(state, fd.get(), KvmIoctls.GET_STATS_FD, 0L), "KVM_GET_STATS_FD");
+        return new BinaryStats(new OwnedFd(statsFd));
+    }
+
+    /** Unmaps {@code kvm_run} and closes the fd. Calling it again does nothing. */
+    @Override
+    public void close() {
+        if (fd.isOpen()) {
+            fd.close();
+            arena.close();
+        }
+    }
+}

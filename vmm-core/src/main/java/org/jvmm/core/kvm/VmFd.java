@@ -1,0 +1,284 @@
+package org.jvmm.core.kvm;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.ArrayList;
+import java.util.List;
+import org.jvmm.core.kvm.abi.KvmIoctls;
+import org.jvmm.core.kvm.abi.KvmLayouts;
+import org.jvmm.core.memory.GuestRam;
+import org.jvmm.core.memory.GuestRegion;
+import org.jvmm.core.sys.CallState;
+import org.jvmm.core.sys.Libc;
+
+/**
+ * A VM: its memory slots, interrupt controllers, eventfd bindings and vCPUs. Closing it closes its
+ * vCPUs, then the VM fd, then unmaps the guest RAM it adopted. Closing twice is harmless.
+ */
+public final class VmFd implements AutoCloseable {
+
+    private static final int IOEVENTFD_FLAG_DATAMATCH = 1;
+    private static final int IOEVENTFD_FLAG_PIO = 2;
+    private static final int IOEVENTFD_FLAG_DEASSIGN = 4;
+    private static final int IRQFD_FLAG_DEASSIGN = 1;
+
+    private final Kvm kvm;
+    private final OwnedFd fd;
+    private final List<VcpuFd> vcpus = new ArrayList<>();
+    private final List<AutoCloseable> adopted = new ArrayList<>();
+    private int nextSlot;
+
+    VmFd(Kvm kvm, OwnedFd fd) {
+        this.kvm = kvm;
+        this.fd = fd;
+    }
+
+    /** {@return the raw fd, for callers that need an ioctl jvmm does not wrap} */
+    public int fd() {
+        return fd.get();
+    }
+
+    /** {@return the KVM handle this VM came from} */
+    public Kvm kvm() {
+        return kvm;
+    }
+
+    private int ioctl(long request, long arg, String name) {
+        CallState state = CallState.current();
+        return state.check(Libc.ioctl(state, fd.get(), request, arg), name);
+    }
+
+    private int ioctl(long request, MemorySegment arg, String name) {
+        CallState state = CallState.current();
+        return state.check(Libc.ioctl(state, fd.get(), request, arg), name);
+    }
+
+    /**
+     * {@code KVM_CHECK_EXTENSION} on the VM, which may differ from the system answer.
+     *
+     * @param capability the capability
+     * @return 0 if absent, else a capability-specific positive value
+     */
+    public int checkExtension(Capability capability) {
+        return ioctl(KvmIoctls.CHECK_EXTENSION, capability.code(), "KVM_CHECK_EXTENSION");
+    }
+
+    /**
+     * {@code KVM_SET_USER_MEMORY_REGION}: maps host memory into the guest.
+     *
+     * @param slot        the slot number
+     * @param guestAddress guest-physical base
+     * @param memory      host memory; must stay mapped while the VM lives
+     * @param flags       KVM_MEM_* flags
+     */
+    public void setUserMemoryRegion(int slot, long guestAddress, MemorySegment memory, int flags) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment region = arena.allocate(KvmLayouts.USERSPACE_MEMORY_REGION);
+            region.set(ValueLayout.JAVA_INT, 0, slot);
+            region.set(ValueLayout.JAVA_INT, 4, flags);
+            region.set(ValueLayout.JAVA_LONG, 8, guestAddress);
+            region.set(ValueLayout.JAVA_LONG, 16, memory.byteSize());
+            region.set(ValueLayout.JAVA_LONG, 24, memory.address());
+            ioctl(KvmIoctls.SET_USER_MEMORY_REGION, region, "KVM_SET_USER_MEMORY_REGION");
+        }
+    }
+
+    /**
+     * Maps every region of {@code ram} into the guest, one slot each, and takes ownership: closing
+     * the VM unmaps it.
+     *
+     * @param ram guest RAM
+     */
+    public void addRam(GuestRam ram) {
+        for (GuestRegion region : ram.regions()) {
+            setUserMemoryRegion(nextSlot++, region.base(), region.memory(), 0);
+        }
+        adopted.add(ram);
+    }
+
+    /**
+     * {@code KVM_SET_TSS_ADDR}: three pages of guest-physical space KVM needs on Intel hosts.
+     *
+     * @param address guest-physical address outside RAM and MMIO
+     */
+    public void setTssAddress(long address) {
+        ioctl(KvmIoctls.SET_TSS_ADDR, address, "KVM_SET_TSS_ADDR");
+    }
+
+    /**
+     * {@code KVM_SET_IDENTITY_MAP_ADDR}: one page KVM needs for real mode on Intel hosts.
+     *
+     * @param address guest-physical address
+     */
+    public void setIdentityMapAddress(long address) {
+        try (Arena arena = Arena.ofConfined()) {
+            ioctl(KvmIoctls.SET_IDENTITY_MAP_ADDR, arena.allocateFrom(ValueLayout.JAVA_LONG, address),
+                    "KVM_SET_IDENTITY_MAP_ADDR");
+        }
+    }
+
+    /** {@code KVM_CREATE_IRQCHIP}: the in-kernel PIC, IOAPIC and LAPICs. Call before creating vCPUs. */
+    public void createIrqChip() {
+        ioctl(KvmIoctls.CREATE_IRQCHIP, 0L, "KVM_CREATE_IRQCHIP");
+    }
+
+    /** {@code KVM_CREATE_PIT2}: the in-kernel 8254 timer. Needs the irqchip. */
+    public void createPit2() {
+        try (Arena arena = Arena.ofConfined()) {
+            ioctl(KvmIoctls.CREATE_PIT2, arena.allocate(KvmLayouts.PIT_CONFIG), "KVM_CREATE_PIT2");
+        }
+    }
+
+    /**
+     * {@code KVM_IRQ_LINE}: sets the level of a GSI on the in-kernel irqchip.
+     *
+     * @param gsi   the interrupt line
+     * @param level true to assert
+     */
+    public void setIrqLine(int gsi, boolean level) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment irq = arena.allocate(KvmLayouts.IRQ_LEVEL);
+            irq.set(ValueLayout.JAVA_INT, 0, gsi);
+            irq.set(ValueLayout.JAVA_INT, 4, level ? 1 : 0);
+            ioctl(KvmIoctls.IRQ_LINE, irq, "KVM_IRQ_LINE");
+        }
+    }
+
+    /**
+     * {@code KVM_IRQFD}: a signal on {@code eventfd} injects an edge on {@code gsi} inside KVM.
+     *
+     * @param eventfd the eventfd
+     * @param gsi     the interrupt line
+     */
+    public void assignIrqFd(EventFd eventfd, int gsi) {
+        irqfd(eventfd, gsi, 0);
+    }
+
+    /**
+     * Undoes {@link #assignIrqFd}.
+     *
+     * @param eventfd the eventfd
+     * @param gsi     the interrupt line
+     */
+    public void deassignIrqFd(EventFd eventfd, int gsi) {
+        irqfd(eventfd, gsi, IRQFD_FLAG_DEASSIGN);
+    }
+
+    private void irqfd(EventFd eventfd, int gsi, int flags) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment irqfd = arena.allocate(KvmLayouts.IRQFD);
+            irqfd.set(ValueLayout.JAVA_INT, 0, eventfd.fd());
+            irqfd.set(ValueLayout.JAVA_INT, 4, gsi);
+            irqfd.set(ValueLayout.JAVA_INT, 8, flags);
+            ioctl(KvmIoctls.IRQFD, irqfd, "KVM_IRQFD");
+        }
+    }
+
+    /**
+     * {@code KVM_IOEVENTFD}: a guest write of {@code length} bytes to {@code address} signals
+     * {@code eventfd} inside KVM instead of exiting to user space.
+     *
+     * @param eventfd   the eventfd
+     * @param address   port or guest-physical address
+     * @param length    access size to match: 1, 2, 4 or 8 (0 matches any size for MMIO)
+     * @param pio       true for a port, false for MMIO
+     * @param datamatch the value to match, or null to match any value
+     */
+    public void assignIoEventFd(EventFd eventfd, long address, int length, boolean pio, Long datamatch) {
+        ioeventfd(eventfd, address, length, pio, datamatch, 0);
+    }
+
+    /**
+     * Undoes {@link #assignIoEventFd} with the same arguments.
+     *
+     * @param eventfd   the eventfd
+     * @param address   port or guest-physical address
+     * @param length    access size
+     * @param pio       true for a port
+     * @param datamatch the value matched, or null
+     */
+    public void deassignIoEventFd(EventFd eventfd, long address, int length, boolean pio, Long datamatch) {
+        ioeventfd(eventfd, address, length, pio, datamatch, IOEVENTFD_FLAG_DEASSIGN);
+    }
+
+    private void ioeventfd(EventFd eventfd, long address, int length, boolean pio, Long datamatch, int flags) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment ioeventfd = arena.allocate(KvmLayouts.IOEVENTFD);
+            int allFlags = flags | (pio ? IOEVENTFD_FLAG_PIO : 0) | (datamatch != null ? IOEVENTFD_FLAG_DATAMATCH : 0);
+            ioeventfd.set(ValueLayout.JAVA_LONG, 0, datamatch == null ? 0 : datamatch);
+            ioeventfd.set(ValueLayout.JAVA_LONG, 8, address);
+            ioeventfd.set(ValueLayout.JAVA_INT, 16, length);
+            ioeventfd.set(ValueLayout.JAVA_INT, 20, eventfd.fd());
+            ioeventfd.set(ValueLayout.JAVA_INT, 24, allFlags);
+            ioctl(KvmIoctls.IOEVENTFD, ioeventfd, "KVM_IOEVENTFD");
+        }
+    }
+
+    /**
+     * {@code KVM_GET_STATS_FD} on the VM: KVM's own VM-wide counters.
+     *
+     * @return the stats reader, owning the fd
+     */
+    public BinaryStats openStats() {
+        return new BinaryStats(new OwnedFd(ioctl(KvmIoctls.GET_STATS_FD, 0L, "KVM_GET_STATS_FD")));
+    }
+
+    /**
+     * {@code KVM_CREATE_VCPU}: creates a vCPU and maps its {@code kvm_run}.
+     *
+     * @param id the vCPU id (APIC id)
+     * @return the vCPU, owned by this VM
+     */
+    public synchronized VcpuFd createVcpu(int id) {
+        OwnedFd vcpuFd = new OwnedFd(ioctl(KvmIoctls.CREATE_VCPU, id, "KVM_CREATE_VCPU"));
+        VcpuFd vcpu = new VcpuFd(this, id, vcpuFd, kvm.vcpuMmapSize());
+        vcpus.add(vcpu);
+        return vcpu;
+    }
+
+    /** {@return the vCPUs created so far} */
+    public synchronized List<VcpuFd> vcpus() {
+        return List.copyOf(vcpus);
+    }
+
+    /**
+     * Keeps {@code resource} alive as long as the VM and closes it after the VM fd (an eventfd bound
+     * to the VM, a device thread).
+     *
+     * @param resource what to close
+     */
+    public synchronized void adopt(AutoCloseable resource) {
+        adopted.add(resource);
+    }
+
+    /**
+     * Closes the vCPUs, the VM fd, then what the VM adopted (its RAM last). Threads still inside
+     * {@code KVM_RUN} must be stopped first (see the vcpu package); closing twice is harmless.
+     */
+    @Override
+    public synchronized void close() {
+        if (!fd.isOpen()) {
+            return;
+        }
+        RuntimeException failure = null;
+        for (VcpuFd vcpu : vcpus) {
+            try {
+                vcpu.close();
+            } catch (RuntimeException e) {
+                failure = e;
+            }
+        }
+        fd.close();
+        for (int i = adopted.size() - 1; i >= 0; i--) {
+            try {
+                adopted.get(i).close();
+            } catch (Exception e) {
+                failure = failure != null ? failure : new IllegalStateException("closing " + adopted.get(i), e);
+            }
+        }
+        if (failure != null) {
+            throw failure;
+        }
+    }
+}
