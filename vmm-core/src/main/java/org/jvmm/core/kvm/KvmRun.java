@@ -43,10 +43,10 @@ public final class KvmRun {
     private static final long SYSTEM_EVENT_DATA = offset("exit", "system_event", "data");
     private static final long FAIL_ENTRY_REASON = offset("exit", "fail_entry", "hardware_entry_failure_reason");
     private static final long FAIL_ENTRY_CPU = offset("exit", "fail_entry", "cpu");
-    private static final long DEBUG_EXCEPTION = offset("exit", "debug", "exception");
-    private static final long DEBUG_PC = offset("exit", "debug", "pc");
-    private static final long DEBUG_DR6 = offset("exit", "debug", "dr6");
-    private static final long DEBUG_DR7 = offset("exit", "debug", "dr7");
+    private static final long DEBUG_EXCEPTION = offset("exit", "debug", "arch", "exception");
+    private static final long DEBUG_PC = offset("exit", "debug", "arch", "pc");
+    private static final long DEBUG_DR6 = offset("exit", "debug", "arch", "dr6");
+    private static final long DEBUG_DR7 = offset("exit", "debug", "arch", "dr7");
     private static final long HW_EXIT_REASON = offset("exit", "hw", "hardware_exit_reason");
     private static final int MAX_DATA_WORDS = 16;
 

@@ -115,7 +115,8 @@ public final class KvmLayouts {
 
     /** struct kvm_guest_debug (x86: eight debug registers). */
     public static final StructLayout GUEST_DEBUG = structLayout(
-            u32("control"), u32("pad"), sequenceLayout(8, JAVA_LONG).withName("debugreg")).withName("kvm_guest_debug");
+            u32("control"), u32("pad"),
+            structLayout(sequenceLayout(8, JAVA_LONG).withName("debugreg")).withName("arch")).withName("kvm_guest_debug");
 
     /** struct kvm_signal_mask, the header before the sigset. */
     public static final StructLayout SIGNAL_MASK = structLayout(u32("len")).withName("kvm_signal_mask");
@@ -147,7 +148,8 @@ public final class KvmLayouts {
             structLayout(u64("hardware_entry_failure_reason"), u32("cpu"), paddingLayout(4)).withName("fail_entry"),
             structLayout(u32("exception"), u32("error_code")).withName("ex"),
             structLayout(u8("direction"), u8("size"), u16("port"), u32("count"), u64("data_offset")).withName("io"),
-            structLayout(u32("exception"), u32("pad"), u64("pc"), u64("dr6"), u64("dr7")).withName("debug"),
+            structLayout(structLayout(u32("exception"), u32("pad"), u64("pc"), u64("dr6"), u64("dr7")).withName("arch"))
+                    .withName("debug"),
             structLayout(u64("phys_addr"), sequenceLayout(8, JAVA_BYTE).withName("data"), u32("len"),
                     u8("is_write"), paddingLayout(3)).withName("mmio"),
             structLayout(u32("suberror"), u32("ndata"), sequenceLayout(16, JAVA_LONG).withName("data"))
@@ -156,10 +158,11 @@ public final class KvmLayouts {
                     .withName("system_event"),
             sequenceLayout(256, JAVA_BYTE).withName("padding")).withName("exit");
 
-    /** struct kvm_run, up to the register sync area that jvmm does not use. */
+    /** struct kvm_run; jvmm does not use the register sync area {@code s}. */
     public static final StructLayout RUN = structLayout(
             u8("request_interrupt_window"), u8("immediate_exit"), sequenceLayout(6, JAVA_BYTE).withName("padding1"),
             u32("exit_reason"), u8("ready_for_interrupt_injection"), u8("if_flag"), u16("flags"),
-            u64("cr8"), u64("apic_base"), RUN_EXIT, u64("kvm_valid_regs"), u64("kvm_dirty_regs"))
+            u64("cr8"), u64("apic_base"), RUN_EXIT, u64("kvm_valid_regs"), u64("kvm_dirty_regs"),
+            sequenceLayout(2048, JAVA_BYTE).withName("s"))
             .withName("kvm_run");
 }
