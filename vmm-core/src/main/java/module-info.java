@@ -9,4 +9,7 @@ module org.jvmm.core {
     exports org.jvmm.core.memory;
     exports org.jvmm.core.bus;
     exports org.jvmm.core.irq;
+    exports org.jvmm.core.vcpu;
+    exports org.jvmm.core.stats;
+    exports org.jvmm.core.arch;
 }

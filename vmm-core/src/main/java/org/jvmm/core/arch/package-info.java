@@ -1,0 +1,5 @@
+/**
+ * x86-64 CPU state: real, protected and long mode entry set from the host, identity page tables,
+ * the flat GDT, dropping to ring 3, and per-vCPU CPUID. Depends on kvm and memory.
+ */
+package org.jvmm.core.arch;
