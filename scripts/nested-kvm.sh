@@ -85,10 +85,14 @@ fi
 exec {lock_fd}>"$cache/.lock"
 flock "$lock_fd"
 
-# Reuse whatever kernel is already extracted: that keeps runs offline and
-# reproducible; delete the cache directory to move to a newer kernel.
-vmlinuz=$(ls -1 "$cache"/kernel/boot/vmlinuz-* 2>/dev/null | sort -V | tail -n1 || true)
-if [[ -z $vmlinuz ]] || [[ ! -x $cache/busybox/bin/busybox ]]; then
+# The cache keeps the two .debs (~70 MB) plus the vmlinuz and initramfs built
+# from them; the 400 MB module tree is only unpacked, to a temporary
+# directory, when the initramfs must be (re)built.  Whatever kernel is cached
+# is reused, which keeps runs offline and reproducible: delete the cache
+# directory to move to a newer kernel.
+kdeb=$(ls -1 "$cache"/debs/linux-image-*.deb 2>/dev/null | sort -V | tail -n1 || true)
+bdeb=$(ls -1 "$cache"/debs/busybox-static_*.deb 2>/dev/null | tail -n1 || true)
+if [[ -z $kdeb || -z $bdeb ]]; then
     need_apt_lists
     # linux-image-amd64 is a meta package; its dependency names the real one
     # (linux-image-6.1.0-NN-amd64), which carries vmlinuz and the modules.
@@ -96,18 +100,17 @@ if [[ -z $vmlinuz ]] || [[ ! -x $cache/busybox/bin/busybox ]]; then
         | awk '/Depends: linux-image-[0-9]/ {print $2; exit}')}
     [[ -n $kpkg ]] || die "cannot find the Debian kernel package behind linux-image-amd64"
     echo "nested-kvm: downloading $kpkg and busybox-static into $cache ..." >&2
-    rm -rf "$cache/debs" "$cache/kernel" "$cache/busybox"
+    rm -rf "$cache/debs"
     mkdir -p "$cache/debs"
     # apt-get download writes into the cwd; its '_apt sandbox' warning is harmless.
     (cd "$cache/debs" && apt-get download -qq "$kpkg" busybox-static >/dev/null 2>&1) \
         || die "apt-get download $kpkg busybox-static failed"
-    dpkg-deb -x "$cache"/debs/linux-image-*.deb "$cache/kernel"
-    dpkg-deb -x "$cache"/debs/busybox-static_*.deb "$cache/busybox"
-    rm -rf "$cache/debs"   # the extracted trees are all we need
-    vmlinuz=$(ls -1 "$cache"/kernel/boot/vmlinuz-* | sort -V | tail -n1)
+    kdeb=$(ls -1 "$cache"/debs/linux-image-*.deb)
+    bdeb=$(ls -1 "$cache"/debs/busybox-static_*.deb)
 fi
-kver=${vmlinuz##*/vmlinuz-}
-moddir=$cache/kernel/lib/modules/$kver
+kpkg=$(dpkg-deb -f "$kdeb" Package)
+kver=${kpkg#linux-image-}
+vmlinuz=$cache/vmlinuz-$kver
 
 # ---------------------------------------------------------------- initramfs
 # PID 1 of the guest.  It loads virtio/9p and kvm modules, builds the root
@@ -184,12 +187,18 @@ sync
 poweroff -f
 INIT
 
+# Named after the kernel and a hash of this script, so that editing the
+# script (the init above, the module lists below) rebuilds it.
+initrd=$cache/initrd-$kver-$(sha256sum <"${BASH_SOURCE[0]}" | cut -c1-12).cpio.gz
 # Modules a .ko depends on, from its .modinfo 'depends=' line (there is no
 # modules.dep: depmod runs in the package's postinst, which we never run).
 declare -A mod_file=()
-while IFS= read -r f; do
-    n=${f##*/}; n=${n%%.ko*}; mod_file[${n//-/_}]=$f
-done < <(find "$moddir/kernel" -name '*.ko*')
+index_modules() { # module name (with '_', as modinfo spells it) -> file
+    local f n
+    while IFS= read -r f; do
+        n=${f##*/}; n=${n%%.ko*}; mod_file[${n//-/_}]=$f
+    done < <(find "$moddir/kernel" -name '*.ko*')
+}
 mod_bytes() { # print the uncompressed module
     case $1 in
         *.ko.xz) xz -dc "$1" ;;
@@ -217,12 +226,17 @@ module_list() { # NAME... -> the load order for them, minus modules listed earli
     printf '%s.ko\n' "${mod_order[@]}"
 }
 
-initrd=$cache/initrd-$kver-$(printf '%s' "$guest_init" | sha256sum | cut -c1-12).cpio.gz
-if [[ ! -s $initrd ]]; then
+if [[ ! -s $initrd || ! -s $vmlinuz ]]; then
     log "building $initrd"
-    stage=$(mktemp -d "$cache/initrd-stage.XXXXXX")
+    unpacked=$(mktemp -d "$cache/unpacked.XXXXXX")
+    trap 'rm -rf "$unpacked"' EXIT
+    dpkg-deb -x "$kdeb" "$unpacked/kernel"
+    dpkg-deb -x "$bdeb" "$unpacked/busybox"
+    moddir=$unpacked/kernel/lib/modules/$kver
+    index_modules
+    stage=$unpacked/initrd
     mkdir -p "$stage"/{bin,proc,sys,dev,ctl,modules}
-    cp "$cache/busybox/bin/busybox" "$stage/bin/"
+    cp "$unpacked/busybox/bin/busybox" "$stage/bin/"
     printf '%s\n' "$guest_init" >"$stage/init"
     chmod 755 "$stage/init"
     module_list virtio_pci 9pnet_virtio 9p >"$stage/modules/virtio9p.list"
@@ -230,10 +244,12 @@ if [[ ! -s $initrd ]]; then
     module_list kvm_amd >"$stage/modules/kvm.list"
     for n in "${!mod_seen[@]}"; do mod_bytes "${mod_file[$n]}" >"$stage/modules/$n.ko"; done
     # busybox's own cpio writes the newc format the kernel wants (no cpio needed).
-    (cd "$stage" && find . | "$cache/busybox/bin/busybox" cpio -o -H newc 2>/dev/null) \
+    (cd "$stage" && find . | "$unpacked/busybox/bin/busybox" cpio -o -H newc 2>/dev/null) \
         | gzip -1 >"$initrd.tmp"
+    rm -f "$cache"/initrd-*.cpio.gz "$cache"/vmlinuz-*   # built from an older script/kernel
     mv "$initrd.tmp" "$initrd"
-    rm -rf "$stage"
+    cp "$unpacked/kernel/boot/vmlinuz-$kver" "$vmlinuz"
+    rm -rf "$unpacked"
 fi
 flock -u "$lock_fd"
 
