@@ -5,7 +5,9 @@
  * that jvmm cares about, builds a VM with one vCPU and 4 KiB of guest RAM,
  * runs the real-mode snippet  mov al,0x42 ; out 0x10,al ; hlt  and checks
  * that KVM reports KVM_EXIT_IO (port 0x10, value 0x42) and then KVM_EXIT_HLT.
- * Finally it times a loop of PIO exits to give the cost of one exit.
+ * Then it tries the ioctls behind those capabilities for real (in-kernel
+ * irqchip, irqfd, ioeventfd, binary stats fd) and finally times a loop of
+ * PIO exits to give the cost of one exit.
  *
  * Build it static so that it runs anywhere (e.g. a busybox initramfs):
  *   gcc -O2 -static -o kvm-probe kvm-probe.c
@@ -20,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
@@ -145,6 +148,24 @@ int main(int argc, char **argv) {
     }
     if (!saw_io) { fprintf(stderr, "kvm-probe: FAIL expected KVM_EXIT_IO port 0x10 value 0x42\n"); failures++; }
     if (!saw_hlt) { fprintf(stderr, "kvm-probe: FAIL expected KVM_EXIT_HLT\n"); failures++; }
+
+    /* The capabilities above, exercised on a second VM. */
+    int vm2 = ioctl(kvm, KVM_CREATE_VM, 0);
+    if (vm2 < 0) { fail("KVM_CREATE_VM (second VM)"); return 1; }
+    if (ioctl(vm2, KVM_CREATE_IRQCHIP, 0) < 0) fail("KVM_CREATE_IRQCHIP");
+    else printf("KVM_CREATE_IRQCHIP: ok\n");
+    struct kvm_irqfd irqfd = { .fd = (uint32_t)eventfd(0, EFD_CLOEXEC), .gsi = 5 };
+    if (ioctl(vm2, KVM_IRQFD, &irqfd) < 0) fail("KVM_IRQFD");
+    else printf("KVM_IRQFD: ok\n");
+    struct kvm_ioeventfd ioev = { .addr = 0x20, .len = 1, .fd = eventfd(0, EFD_CLOEXEC),
+                                  .flags = KVM_IOEVENTFD_FLAG_PIO };
+    if (ioctl(vm2, KVM_IOEVENTFD, &ioev) < 0) fail("KVM_IOEVENTFD");
+    else printf("KVM_IOEVENTFD: ok\n");
+    int stats = ioctl(vcpu, KVM_GET_STATS_FD, 0);
+    struct kvm_stats_header hdr;
+    if (stats < 0) fail("KVM_GET_STATS_FD");
+    else if (pread(stats, &hdr, sizeof hdr, 0) != sizeof hdr) fail("read stats header");
+    else printf("KVM_GET_STATS_FD (vcpu): ok, %u descriptors\n", hdr.num_desc);
 
     /* Timing: the guest loops on an OUT, so every KVM_RUN is exactly one PIO exit. */
     if (iterations > 0 && saw_io && saw_hlt) {
