@@ -23,14 +23,19 @@
 #   --cpus N          guest vCPUs (default 2)
 #   --share DIR       also share DIR read-write at the same path (repeatable)
 #   --share-ro DIR    also share DIR read-only at the same path (repeatable)
-#   --no-default-shares  share only what --share/--share-ro name (and the cwd)
+#   --no-default-shares  share only what --share/--share-ro name
 #   --timeout SECS    kill the guest after SECS seconds (default 3600, 0 = never)
 #   --verbose         show guest boot progress and timings on stderr
+#   --self-test       instead of a command, build and run nested-kvm/kvm-probe.c
+#                     (checks /dev/kvm, runs a tiny guest, times PIO exits)
 # Exit status: COMMAND's, or 125 with a one-line reason on stderr when the guest
 # could not run it (no /dev/kvm, boot failure, timeout...).
 #
+# The guest has no network: run Maven offline (-o) against a ~/.m2 that a host
+# build filled.  See scripts/nested-kvm/README.md for figures and caveats.
+#
 # Cache: ${JVMM_NESTED_CACHE:-~/.cache/jvmm/nested} keeps the downloaded .debs, the
-# extracted kernel and the initramfs; nothing is written into the repository.
+# vmlinuz and the initramfs; nothing is written into the repository.
 set -euo pipefail
 
 die() { echo "nested-kvm: $*" >&2; exit 125; }
@@ -42,6 +47,7 @@ cpus=2
 timeout_secs=3600
 verbose=0
 default_shares=1
+self_test=0
 rw_shares=()
 ro_shares=()
 while [[ $# -gt 0 ]]; do
@@ -53,16 +59,25 @@ while [[ $# -gt 0 ]]; do
         --no-default-shares) default_shares=0; shift ;;
         --timeout) timeout_secs=${2:?--timeout needs seconds}; shift 2 ;;
         --verbose|-v) verbose=1; shift ;;
+        --self-test) self_test=1; shift ;;
         -h|--help) sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "$0"; exit 0 ;;
         --) shift; break ;;
         *) die "unknown option '$1' (the command goes after --; see --help)" ;;
     esac
 done
-[[ $# -gt 0 ]] || die "no command given (usage: $0 [options] -- COMMAND [ARGS...])"
-[[ $(uname -m) == x86_64 ]] || die "only x86_64 hosts are supported"
-
 cache=${JVMM_NESTED_CACHE:-$HOME/.cache/jvmm/nested}
 mkdir -p "$cache"
+
+if [[ $self_test == 1 ]]; then
+    [[ $# == 0 ]] || die "--self-test takes no command"
+    # The guest sees the host's root file system, so a binary in the cache runs there.
+    src=$(dirname "${BASH_SOURCE[0]}")/nested-kvm/kvm-probe.c
+    command -v gcc >/dev/null || die "--self-test needs gcc"
+    gcc -O2 -Wall -o "$cache/kvm-probe" "$src" || die "cannot compile $src"
+    set -- "$cache/kvm-probe" 20000
+fi
+[[ $# -gt 0 ]] || die "no command given (usage: $0 [options] -- COMMAND [ARGS...])"
+[[ $(uname -m) == x86_64 ]] || die "only x86_64 hosts are supported"
 
 # ---------------------------------------------------------------- host tools
 # CI machines start fresh: install QEMU on first use (we run as root there).
