@@ -1,0 +1,78 @@
+package org.jvmm.devices.i8042;
+
+import java.lang.System.Logger.Level;
+import java.util.Objects;
+import org.jvmm.core.bus.AddressRange;
+import org.jvmm.core.bus.Bus;
+import org.jvmm.core.bus.BusDevice;
+import org.jvmm.devices.control.VmControl;
+
+/**
+ * A minimal i8042 at ports 0x60 (data) and 0x64 (status on read, command on write), registered as
+ * one range {@link #RANGE} of five ports; the three in between read as all ones and drop writes.
+ *
+ * <p>There is no keyboard: the status register says the output buffer is empty (no data for the
+ * guest) and the input buffer is empty (a command may be written), with the system flag set as after
+ * a passed self-test; the data port reads 0. The "pulse output port" commands 0xf0-0xff pulse the
+ * output lines whose bit in the command is 0; bit 0 is the CPU reset line, so 0xfe (what Linux and
+ * most guests write) and the other even ones ask {@link VmControl#requestReset()}. Every other
+ * command and every data write is ignored.
+ */
+public final class I8042 implements BusDevice {
+
+    private static final System.Logger LOG = System.getLogger(I8042.class.getName());
+
+    /** The first port. */
+    public static final long BASE = 0x60;
+    /** The range to register: ports 0x60-0x64. */
+    public static final AddressRange RANGE = new AddressRange(BASE, 5);
+    /** Offset of the data port (0x60). */
+    public static final int DATA = 0;
+    /** Offset of the status (read) and command (write) port (0x64). */
+    public static final int STATUS_COMMAND = 4;
+
+    /** Status bit: the system flag, set once the controller passed its self-test. */
+    public static final int STATUS_SYSTEM_FLAG = 0x04;
+    /** The command that pulses only the reset line. */
+    public static final int CMD_RESET = 0xfe;
+
+    private final VmControl control;
+
+    /**
+     * Creates the controller.
+     *
+     * @param control what to ask to reboot
+     */
+    public I8042(VmControl control) {
+        this.control = Objects.requireNonNull(control, "control");
+    }
+
+    @Override
+    public long read(long offset, int size) {
+        if (offset == DATA) {
+            return 0;
+        }
+        if (offset == STATUS_COMMAND) {
+            return STATUS_SYSTEM_FLAG;
+        }
+        return Bus.allOnes(Math.clamp(size, 1, 8));
+    }
+
+    @Override
+    public void write(long offset, int size, long value) {
+        if (offset != STATUS_COMMAND) {
+            return;
+        }
+        int command = (int) (value & 0xff);
+        if ((command & 0xf1) == 0xf0) {
+            control.requestReset();
+        } else if (LOG.isLoggable(Level.DEBUG)) {
+            LOG.log(Level.DEBUG, "i8042: ignoring command 0x" + Integer.toHexString(command));
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "i8042@0x60";
+    }
+}

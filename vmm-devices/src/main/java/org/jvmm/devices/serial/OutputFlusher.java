@@ -1,0 +1,89 @@
+package org.jvmm.devices.serial;
+
+import java.io.Flushable;
+import java.io.IOException;
+import java.lang.System.Logger.Level;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * A daemon thread that flushes a {@link Flushable} (a {@link Serial}) every period, so output a
+ * guest wrote shows up within one period after it stops writing, while a guest that writes a lot
+ * still pays for one stream write per buffer and not per byte. Closing it stops the thread and
+ * flushes one last time.
+ */
+public final class OutputFlusher implements AutoCloseable {
+
+    private static final System.Logger LOG = System.getLogger(OutputFlusher.class.getName());
+
+    /** A period short enough for an interactive console. */
+    public static final Duration DEFAULT_PERIOD = Duration.ofMillis(10);
+
+    private final Flushable target;
+    private final long periodNanos;
+    private final Thread thread;
+    private volatile boolean stopped;
+
+    private OutputFlusher(Flushable target, Duration period, String threadName) {
+        this.target = Objects.requireNonNull(target, "target");
+        if (period.isNegative() || period.isZero()) {
+            throw new IllegalArgumentException("flush period must be positive: " + period);
+        }
+        this.periodNanos = period.toNanos();
+        this.thread = Thread.ofPlatform().name(threadName).daemon().unstarted(this::run);
+    }
+
+    /**
+     * Starts flushing every {@link #DEFAULT_PERIOD} on a daemon thread named {@code serial-flush}.
+     *
+     * @param target what to flush
+     * @return the running flusher
+     */
+    public static OutputFlusher start(Flushable target) {
+        return start(target, DEFAULT_PERIOD, "serial-flush");
+    }
+
+    /**
+     * Starts flushing periodically on a daemon thread.
+     *
+     * @param target     what to flush
+     * @param period     how often, positive
+     * @param threadName the thread's name
+     * @return the running flusher
+     * @throws IllegalArgumentException if the period is not positive
+     */
+    public static OutputFlusher start(Flushable target, Duration period, String threadName) {
+        OutputFlusher flusher = new OutputFlusher(target, period, threadName);
+        flusher.thread.start();
+        return flusher;
+    }
+
+    private void run() {
+        while (!stopped) {
+            LockSupport.parkNanos(this, periodNanos);
+            flushOnce();
+        }
+    }
+
+    private void flushOnce() {
+        try {
+            target.flush();
+        } catch (IOException e) {
+            LOG.log(Level.DEBUG, "flush failed: " + e);
+        }
+    }
+
+    /** Stops the thread, waits for it briefly, and flushes once more. */
+    @Override
+    public void close() {
+        stopped = true;
+        LockSupport.unpark(thread);
+        try {
+            thread.join(Duration.ofSeconds(1));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        flushOnce();
+    }
+}
