@@ -1,7 +1,10 @@
 /**
- * jvmm's emulated devices. Each is a {@link org.jvmm.core.bus.BusDevice} that raises interrupts
- * through an {@link org.jvmm.core.irq.InterruptLine}; none knows about KVM. Depends on vmm-core's
- * bus and irq packages only.
+ * jvmm's emulated devices: the 8250 UART, i8042, debug exit, the ATA-PIO block device and the
+ * virtio stack (split virtqueues, the virtio-mmio transport, console, blk and rng). Each is a
+ * {@link org.jvmm.core.bus.BusDevice} that raises interrupts through an
+ * {@link org.jvmm.core.irq.InterruptLine}; they see guest memory, buses and interrupt lines through
+ * vmm-core's memory, bus and irq packages only, never KVM types, so every device is tested without
+ * {@code /dev/kvm}.
  */
 module org.jvmm.devices {
     requires transitive org.jvmm.core;
@@ -10,4 +13,10 @@ module org.jvmm.devices {
     exports org.jvmm.devices.serial;
     exports org.jvmm.devices.i8042;
     exports org.jvmm.devices.debug;
+    exports org.jvmm.devices.virtio;
+    exports org.jvmm.devices.virtio.queue;
+    exports org.jvmm.devices.virtio.mmio;
+    exports org.jvmm.devices.virtio.console;
+    exports org.jvmm.devices.virtio.blk;
+    exports org.jvmm.devices.virtio.rng;
 }

@@ -1,0 +1,434 @@
+package org.jvmm.devices.virtio.blk;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.System.Logger.Level;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import org.jvmm.core.memory.GuestMemory;
+import org.jvmm.devices.virtio.VirtioContext;
+import org.jvmm.devices.virtio.VirtioDevice;
+import org.jvmm.devices.virtio.VirtioFeatures;
+import org.jvmm.devices.virtio.queue.ChainBuffers;
+import org.jvmm.devices.virtio.queue.DescriptorChain;
+import org.jvmm.devices.virtio.queue.Virtqueue;
+import org.jvmm.devices.virtio.queue.VirtqueueException;
+
+/**
+ * virtio-blk (device id 2, VIRTIO 1.2 section 5.2) over a raw image file: one request queue;
+ * requests IN, OUT, FLUSH, GET_ID, DISCARD and WRITE_ZEROES.
+ *
+ * <p><b>Cache mode: writeback.</b> Writes go to the host page cache and reach the disk when the
+ * guest sends FLUSH, which returns only after {@link FileChannel#force force(true)}.
+ * VIRTIO_BLK_F_FLUSH is offered, so the guest knows it must flush; a host crash loses unflushed
+ * writes exactly as a disk with a volatile cache would.
+ *
+ * <p><b>The image.</b> Opened once and locked ({@link FileChannel#tryLock}: exclusive for
+ * read-write, shared for read-only), so two VMs cannot write one image; never truncated or grown.
+ * Capacity is the file size in 512-byte sectors, rounded down. A read-only image offers
+ * VIRTIO_BLK_F_RO and answers writes with IOERR. DISCARD only checks its ranges: a raw file
+ * without fallocate(2) has nothing to give back, and the specification lets discarded sectors
+ * keep their contents. Data moves directly between the file and guest memory, no copy.
+ *
+ * <p><b>Guest errors.</b> A request the disk cannot serve (past the end, sector arithmetic that
+ * overflows, data not a multiple of 512 bytes, limits exceeded) answers IOERR; an unknown type or
+ * flag answers UNSUPP; a malformed chain (no writable status byte, header shorter than 16 bytes)
+ * is a {@link VirtqueueException}, and the transport sets DEVICE_NEEDS_RESET.
+ */
+public final class VirtioBlock implements VirtioDevice, AutoCloseable {
+
+    private static final System.Logger LOG = System.getLogger(VirtioBlock.class.getName());
+
+    /** virtio device id of a block device. */
+    public static final int DEVICE_ID = 2;
+
+    /** Feature: {@code seg_max} is valid. */
+    public static final int F_SEG_MAX = 2;
+    /** Feature: the device is read-only. */
+    public static final int F_RO = 5;
+    /** Feature: {@code blk_size} is valid. */
+    public static final int F_BLK_SIZE = 6;
+    /** Feature: FLUSH is supported. */
+    public static final int F_FLUSH = 9;
+    /** Feature: DISCARD is supported. */
+    public static final int F_DISCARD = 13;
+    /** Feature: WRITE_ZEROES is supported. */
+    public static final int F_WRITE_ZEROES = 14;
+
+    /** Request type: read. */
+    public static final int T_IN = 0;
+    /** Request type: write. */
+    public static final int T_OUT = 1;
+    /** Request type: flush the write cache. */
+    public static final int T_FLUSH = 4;
+    /** Request type: device id string. */
+    public static final int T_GET_ID = 8;
+    /** Request type: discard sectors. */
+    public static final int T_DISCARD = 11;
+    /** Request type: write zeroes. */
+    public static final int T_WRITE_ZEROES = 13;
+
+    /** Status: success. */
+    public static final int S_OK = 0;
+    /** Status: the request failed. */
+    public static final int S_IOERR = 1;
+    /** Status: the request type or a flag is not supported. */
+    public static final int S_UNSUPP = 2;
+
+    /** Bytes per sector, the unit of every request. */
+    public static final int SECTOR_SIZE = 512;
+    /** Maximum size of the request queue. */
+    public static final int QUEUE_SIZE = 256;
+    /** Bytes of the device id GET_ID returns. */
+    public static final int ID_BYTES = 20;
+    /** Most sectors in one DISCARD or WRITE_ZEROES segment. */
+    public static final int MAX_ZEROES_SECTORS = 1 << 21;
+    /** Most segments in one DISCARD or WRITE_ZEROES request. */
+    public static final int MAX_ZEROES_SEGMENTS = 32;
+
+    private static final int HEADER_SIZE = 16;
+    private static final int SEGMENT_SIZE = 16;
+    private static final int FLAG_UNMAP = 1;
+    private static final int CONFIG_SIZE = 60;
+    private static final ValueLayout.OfInt LE_INT = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfLong LE_LONG = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+
+    private final Path path;
+    private final FileChannel channel;
+    private final FileLock lock;
+    private final boolean readOnly;
+    private final long capacity;
+    private final byte[] config;
+    private final MemorySegment id;
+    private final ChainBuffers buffers = new ChainBuffers(QUEUE_SIZE);
+    private final MemorySegment scratch = MemorySegment.ofArray(new byte[HEADER_SIZE]);
+    private final ByteBuffer zeroes = ByteBuffer.allocateDirect(64 * 1024);
+    private final long[] segmentSectors = new long[MAX_ZEROES_SEGMENTS];
+    private final long[] segmentCounts = new long[MAX_ZEROES_SEGMENTS];
+    private VirtioContext context;
+
+    private VirtioBlock(Path path, FileChannel channel, FileLock lock, boolean readOnly, String serial) throws IOException {
+        this.path = path;
+        this.channel = channel;
+        this.lock = lock;
+        this.readOnly = readOnly;
+        this.capacity = channel.size() / SECTOR_SIZE;
+        byte[] idBytes = new byte[ID_BYTES];
+        byte[] serialBytes = serial.getBytes(StandardCharsets.US_ASCII);
+        System.arraycopy(serialBytes, 0, idBytes, 0, Math.min(ID_BYTES, serialBytes.length));
+        this.id = MemorySegment.ofArray(idBytes);
+        ByteBuffer c = ByteBuffer.allocate(CONFIG_SIZE).order(ByteOrder.LITTLE_ENDIAN);
+        c.putLong(0, capacity);
+        c.putInt(12, QUEUE_SIZE - 2);            // seg_max: header and status take two descriptors
+        c.putInt(20, SECTOR_SIZE);               // blk_size
+        c.putShort(34, (short) 1);               // num_queues
+        c.putInt(36, MAX_ZEROES_SECTORS);        // max_discard_sectors
+        c.putInt(40, MAX_ZEROES_SEGMENTS);       // max_discard_seg
+        c.putInt(44, 1);                         // discard_sector_alignment
+        c.putInt(48, MAX_ZEROES_SECTORS);        // max_write_zeroes_sectors
+        c.putInt(52, MAX_ZEROES_SEGMENTS);       // max_write_zeroes_seg
+        this.config = c.array();
+    }
+
+    /**
+     * Opens a raw image with a serial derived from its file name.
+     *
+     * @param image    the image file
+     * @param readOnly true to open it read-only and offer VIRTIO_BLK_F_RO
+     * @return the device; close it when the VM is gone
+     * @throws IOException if the image cannot be opened
+     * @throws IllegalStateException if another process or device holds the image
+     */
+    public static VirtioBlock open(Path image, boolean readOnly) throws IOException {
+        Path name = image.getFileName();
+        return open(image, readOnly, name == null ? "jvmm" : name.toString());
+    }
+
+    /**
+     * Opens a raw image.
+     *
+     * @param image    the image file
+     * @param readOnly true to open it read-only and offer VIRTIO_BLK_F_RO
+     * @param serial   the id GET_ID returns: ASCII, at most 20 bytes are used
+     * @return the device; close it when the VM is gone
+     * @throws IOException if the image cannot be opened
+     * @throws IllegalStateException if another process or device holds the image
+     */
+    public static VirtioBlock open(Path image, boolean readOnly, String serial) throws IOException {
+        FileChannel channel = readOnly
+                ? FileChannel.open(image, StandardOpenOption.READ)
+                : FileChannel.open(image, StandardOpenOption.READ, StandardOpenOption.WRITE);
+        try {
+            FileLock lock;
+            try {
+                lock = channel.tryLock(0, Long.MAX_VALUE, readOnly);
+            } catch (OverlappingFileLockException e) {
+                lock = null;
+            }
+            if (lock == null) {
+                throw new IllegalStateException("disk image " + image + " is already in use by another VM or process;"
+                        + " stop it or use a copy of the image");
+            }
+            return new VirtioBlock(image, channel, lock, readOnly, serial);
+        } catch (IOException | RuntimeException e) {
+            channel.close();
+            throw e;
+        }
+    }
+
+    /** {@return the capacity in 512-byte sectors} */
+    public long capacity() {
+        return capacity;
+    }
+
+    /** {@return whether the image is read-only} */
+    public boolean isReadOnly() {
+        return readOnly;
+    }
+
+    @Override
+    public int deviceId() {
+        return DEVICE_ID;
+    }
+
+    @Override
+    public long features() {
+        long features = VirtioFeatures.bit(F_SEG_MAX) | VirtioFeatures.bit(F_BLK_SIZE) | VirtioFeatures.bit(F_FLUSH);
+        return readOnly ? features | VirtioFeatures.bit(F_RO)
+                : features | VirtioFeatures.bit(F_DISCARD) | VirtioFeatures.bit(F_WRITE_ZEROES);
+    }
+
+    @Override
+    public int queueCount() {
+        return 1;
+    }
+
+    @Override
+    public int queueMaxSize(int queue) {
+        return QUEUE_SIZE;
+    }
+
+    @Override
+    public int configSize() {
+        return CONFIG_SIZE;
+    }
+
+    @Override
+    public long readConfig(int offset, int size) {
+        long value = 0;
+        for (int i = 0; i < size; i++) {
+            value |= (config[offset + i] & 0xFFL) << (8 * i);
+        }
+        return value;
+    }
+
+    @Override
+    public void activate(VirtioContext newContext) {
+        context = newContext;
+    }
+
+    @Override
+    public void reset() {
+        context = null;
+    }
+
+    @Override
+    public void queueNotified(int queue) {
+        VirtioContext c = context;
+        if (c == null || queue != 0) {
+            return;
+        }
+        Virtqueue q = c.queue(0);
+        DescriptorChain chain;
+        while ((chain = q.pop()) != null) {
+            int head = chain.head();
+            buffers.collect(chain);
+            process(c, head);
+        }
+        c.signalUsed(0);
+    }
+
+    private void process(VirtioContext c, int head) {
+        GuestMemory memory = c.memory();
+        if (buffers.writableBytes() < 1) {
+            throw new VirtqueueException("block request " + head + " has no device-writable status byte");
+        }
+        if (buffers.readableBytes() < HEADER_SIZE) {
+            throw new VirtqueueException("block request " + head + " header is " + buffers.readableBytes()
+                    + " bytes, needs 16");
+        }
+        long statusAddress = buffers.writableAddress(buffers.writableBytes() - 1);
+        int type;
+        long sector;
+        if (buffers.length(0) >= HEADER_SIZE) {
+            type = memory.readInt(buffers.address(0));
+            sector = memory.readLong(buffers.address(0) + 8);
+        } else {
+            buffers.readFrom(memory, 0, scratch);
+            type = scratch.get(LE_INT, 0);
+            sector = scratch.get(LE_LONG, 8);
+        }
+        long dataIn = buffers.writableBytes() - 1;
+        long dataOut = buffers.readableBytes() - HEADER_SIZE;
+        int written = 0;
+        long moved = 0;
+        int status;
+        try {
+            switch (type) {
+                case T_IN -> {
+                    status = checkRange(sector, dataIn);
+                    if (status == S_OK) {
+                        transfer(memory, sector * SECTOR_SIZE, dataIn, true);
+                        written = (int) dataIn;
+                        moved = dataIn;
+                    }
+                }
+                case T_OUT -> {
+                    status = readOnly ? S_IOERR : checkRange(sector, dataOut);
+                    if (status == S_OK) {
+                        transfer(memory, sector * SECTOR_SIZE, dataOut, false);
+                        moved = dataOut;
+                    }
+                }
+                case T_FLUSH -> {
+                    channel.force(true);
+                    status = S_OK;
+                }
+                case T_GET_ID -> {
+                    int n = (int) Math.min(ID_BYTES, dataIn);
+                    buffers.writeTo(memory, 0, id.asSlice(0, n));
+                    written = n;
+                    status = S_OK;
+                }
+                case T_DISCARD, T_WRITE_ZEROES -> {
+                    status = readOnly ? S_UNSUPP : zeroes(memory, type == T_WRITE_ZEROES, dataOut);
+                }
+                default -> status = S_UNSUPP;
+            }
+        } catch (IOException | UncheckedIOException e) {
+            LOG.log(Level.WARNING, "disk image " + path + ": " + e.getMessage());
+            status = S_IOERR;
+            written = 0;
+        }
+        memory.writeByte(statusAddress, (byte) status);
+        c.addUsed(0, head, written + 1, moved);
+    }
+
+    /** OK if {@code bytes} at {@code sector} is whole sectors inside the disk, else IOERR. */
+    private int checkRange(long sector, long bytes) {
+        if (bytes % SECTOR_SIZE != 0) {
+            return S_IOERR;
+        }
+        return sectorsInside(sector, bytes / SECTOR_SIZE) ? S_OK : S_IOERR;
+    }
+
+    /** Whether {@code count} sectors from {@code sector} (unsigned) are inside the disk, without overflow. */
+    private boolean sectorsInside(long sector, long count) {
+        return Long.compareUnsigned(sector, capacity) <= 0 && Long.compareUnsigned(count, capacity - sector) <= 0;
+    }
+
+    /** Moves {@code length} data bytes between the image and the chain: writable stream for reads, readable after the header for writes. */
+    private void transfer(GuestMemory memory, long position, long length, boolean toGuest) throws IOException {
+        int first = toGuest ? buffers.firstWritable() : 0;
+        int end = toGuest ? buffers.count() : buffers.firstWritable();
+        long skip = toGuest ? 0 : HEADER_SIZE;
+        long remaining = length;
+        long pos = position;
+        for (int i = first; i < end && remaining > 0; i++) {
+            long len = buffers.length(i);
+            if (skip >= len) {
+                skip -= len;
+                continue;
+            }
+            long n = Math.min(len - skip, remaining);
+            ByteBuffer data = memory.slice(buffers.address(i) + skip, n).asByteBuffer();
+            if (toGuest) {
+                readFully(data, pos);
+            } else {
+                writeFully(data, pos);
+            }
+            pos += n;
+            remaining -= n;
+            skip = 0;
+        }
+    }
+
+    private void readFully(ByteBuffer data, long position) throws IOException {
+        long pos = position;
+        while (data.hasRemaining()) {
+            int n = channel.read(data, pos);
+            if (n < 0) {
+                throw new IOException("image ended at byte " + pos + " (was it truncated?)");
+            }
+            pos += n;
+        }
+    }
+
+    private void writeFully(ByteBuffer data, long position) throws IOException {
+        long pos = position;
+        while (data.hasRemaining()) {
+            pos += channel.write(data, pos);
+        }
+    }
+
+    /**
+     * DISCARD and WRITE_ZEROES: every segment is read once and validated before any is acted on,
+     * so a bad segment changes nothing and the guest cannot change a segment after its check.
+     */
+    private int zeroes(GuestMemory memory, boolean write, long payload) throws IOException {
+        if (payload == 0 || payload % SEGMENT_SIZE != 0 || payload / SEGMENT_SIZE > MAX_ZEROES_SEGMENTS) {
+            return S_IOERR;
+        }
+        int segments = (int) (payload / SEGMENT_SIZE);
+        for (int s = 0; s < segments; s++) {
+            buffers.readFrom(memory, HEADER_SIZE + (long) s * SEGMENT_SIZE, scratch);
+            long sector = scratch.get(LE_LONG, 0);
+            long count = Integer.toUnsignedLong(scratch.get(LE_INT, 8));
+            int flags = scratch.get(LE_INT, 12);
+            if ((flags & ~FLAG_UNMAP) != 0 || !write && flags != 0) {
+                return S_UNSUPP;
+            }
+            if (count > MAX_ZEROES_SECTORS || !sectorsInside(sector, count)) {
+                return S_IOERR;
+            }
+            segmentSectors[s] = sector;
+            segmentCounts[s] = count;
+        }
+        if (write) {
+            for (int s = 0; s < segments; s++) {
+                writeZeroes(segmentSectors[s] * SECTOR_SIZE, segmentCounts[s] * SECTOR_SIZE);
+            }
+        }
+        return S_OK;
+    }
+
+    private void writeZeroes(long position, long length) throws IOException {
+        long pos = position;
+        long end = position + length;
+        while (pos < end) {
+            zeroes.clear().limit((int) Math.min(zeroes.capacity(), end - pos));
+            writeFully(zeroes, pos);
+            pos += zeroes.limit();
+        }
+    }
+
+    /** Releases the image lock and closes the file. */
+    @Override
+    public void close() throws IOException {
+        try {
+            if (lock.isValid()) {
+                lock.release();
+            }
+        } finally {
+            channel.close();
+        }
+    }
+}

@@ -1,0 +1,331 @@
+package org.jvmm.devices.virtio.console;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.lang.System.Logger.Level;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
+import java.nio.channels.WritableByteChannel;
+import java.util.Objects;
+import org.jvmm.core.memory.GuestMemory;
+import org.jvmm.devices.virtio.VirtioContext;
+import org.jvmm.devices.virtio.VirtioDevice;
+import org.jvmm.devices.virtio.VirtioFeatures;
+import org.jvmm.devices.virtio.queue.DescriptorChain;
+import org.jvmm.devices.virtio.queue.Virtqueue;
+
+/**
+ * virtio-console (device id 3, VIRTIO 1.2 section 5.3) with one port: receiveq 0 carries host
+ * input to the guest, transmitq 1 guest output to the host. Offers VIRTIO_CONSOLE_F_SIZE
+ * ({@link #resize}) and VIRTIO_CONSOLE_F_EMERG_WRITE (a config write that prints one byte, for
+ * early boot output).
+ *
+ * <p>Output goes to a {@link WritableByteChannel} straight from guest memory. Input is offered
+ * with {@link #offer}, from any thread; it waits in a bounded host buffer until the driver posts
+ * receive buffers. {@link #pumpFrom} starts a thread copying an {@link InputStream} in.
+ */
+public final class VirtioConsole implements VirtioDevice {
+
+    private static final System.Logger LOG = System.getLogger(VirtioConsole.class.getName());
+
+    /** virtio device id of a console. */
+    public static final int DEVICE_ID = 3;
+    /** Feature: cols and rows in config space are valid. */
+    public static final int F_SIZE = 0;
+    /** Feature: multiple ports; not offered. */
+    public static final int F_MULTIPORT = 1;
+    /** Feature: the emerg_wr config field prints a byte. */
+    public static final int F_EMERG_WRITE = 2;
+    /** The receive queue (host to guest). */
+    public static final int RECEIVEQ = 0;
+    /** The transmit queue (guest to host). */
+    public static final int TRANSMITQ = 1;
+    /** Maximum size of each queue. */
+    public static final int QUEUE_SIZE = 256;
+    /** Host input buffered while the guest has no receive buffers. */
+    public static final int INPUT_BUFFER_SIZE = 64 * 1024;
+
+    private static final int CONFIG_SIZE = 12;
+
+    private final WritableByteChannel output;
+    private final byte[] input = new byte[INPUT_BUFFER_SIZE];
+    private int inputStart;
+    private int inputLength;
+
+    /** cols in the low 16 bits, rows in the high 16: one volatile write keeps them consistent. */
+    private volatile int size;
+    private volatile int generation;
+    private volatile VirtioContext context;
+
+    /**
+     * Creates a console writing to a channel.
+     *
+     * @param output where guest output goes
+     * @param cols   terminal columns, 0 if unknown
+     * @param rows   terminal rows, 0 if unknown
+     */
+    public VirtioConsole(WritableByteChannel output, int cols, int rows) {
+        this.output = Objects.requireNonNull(output, "output");
+        this.size = pack(cols, rows);
+    }
+
+    /**
+     * Creates a console writing to a stream, 80 by 25.
+     *
+     * @param output where guest output goes; each write is flushed
+     * @return the console
+     */
+    public static VirtioConsole toStream(OutputStream output) {
+        Objects.requireNonNull(output, "output");
+        return new VirtioConsole(Channels.newChannel(new FlushingStream(output)), 80, 25);
+    }
+
+    private static int pack(int cols, int rows) {
+        if (cols < 0 || cols > 0xFFFF || rows < 0 || rows > 0xFFFF) {
+            throw new IllegalArgumentException("console size " + cols + "x" + rows + " does not fit 16 bits");
+        }
+        return cols | rows << 16;
+    }
+
+    /**
+     * Changes the terminal size the guest sees and tells the driver.
+     *
+     * @param cols columns
+     * @param rows rows
+     */
+    public void resize(int cols, int rows) {
+        size = pack(cols, rows);
+        // The generation changes after the fields, so a driver that saw new fields sees a new generation.
+        generation++;
+        VirtioContext c = context;
+        if (c != null) {
+            c.configChanged();
+        }
+    }
+
+    /**
+     * Queues host input for the guest. Never blocks: takes what fits in the host buffer.
+     *
+     * @param bytes  the input
+     * @param offset first byte
+     * @param length number of bytes
+     * @return bytes taken; fewer than {@code length} when the buffer is full
+     */
+    public int offer(byte[] bytes, int offset, int length) {
+        Objects.checkFromIndexSize(offset, length, bytes.length);
+        int taken;
+        synchronized (input) {
+            taken = Math.min(length, input.length - inputLength);
+            for (int i = 0; i < taken; i++) {
+                input[(inputStart + inputLength + i) % input.length] = bytes[offset + i];
+            }
+            inputLength += taken;
+        }
+        VirtioContext c = context;
+        if (taken > 0 && c != null) {
+            c.kick(RECEIVEQ);
+        }
+        return taken;
+    }
+
+    /**
+     * Starts a daemon thread copying {@code in} to the guest until end of stream, waiting while
+     * the host buffer is full.
+     *
+     * @param in   host input, e.g. {@code System.in}
+     * @param name the thread's name
+     * @return the started thread
+     */
+    public Thread pumpFrom(InputStream in, String name) {
+        Thread thread = Thread.ofPlatform().name(name).daemon().start(() -> {
+            byte[] buffer = new byte[4096];
+            try {
+                int n;
+                while ((n = in.read(buffer)) >= 0) {
+                    int done = 0;
+                    while (done < n) {
+                        done += offer(buffer, done, n - done);
+                        if (done < n) {
+                            synchronized (input) {
+                                while (inputLength == input.length) {
+                                    input.wait();
+                                }
+                            }
+                        }
+                    }
+                }
+            } catch (IOException e) {
+                LOG.log(Level.WARNING, "console input stopped: " + e.getMessage());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        return thread;
+    }
+
+    /** {@return host input bytes not yet delivered to the guest} */
+    public int pendingInput() {
+        synchronized (input) {
+            return inputLength;
+        }
+    }
+
+    @Override
+    public int deviceId() {
+        return DEVICE_ID;
+    }
+
+    @Override
+    public long features() {
+        return VirtioFeatures.bit(F_SIZE) | VirtioFeatures.bit(F_EMERG_WRITE);
+    }
+
+    @Override
+    public int queueCount() {
+        return 2;
+    }
+
+    @Override
+    public int queueMaxSize(int queue) {
+        return QUEUE_SIZE;
+    }
+
+    @Override
+    public int configSize() {
+        return CONFIG_SIZE;
+    }
+
+    @Override
+    public long readConfig(int offset, int width) {
+        int packed = size;
+        // cols(16) rows(16) max_nr_ports(32) emerg_wr(32); max_nr_ports is 1 (only valid with MULTIPORT).
+        long layout = Integer.toUnsignedLong(packed) | 1L << 32;
+        long value = 0;
+        for (int i = 0; i < width; i++) {
+            int at = offset + i;
+            long b = at < 8 ? (layout >>> (8 * at)) & 0xFF : 0;
+            value |= b << (8 * i);
+        }
+        return value;
+    }
+
+    @Override
+    public void writeConfig(int offset, int width, long value) {
+        if (offset == 8 && width == 4) {
+            ByteBuffer one = ByteBuffer.allocate(1).put(0, (byte) value);
+            writeFully(one);
+        }
+    }
+
+    @Override
+    public int configGeneration() {
+        return generation;
+    }
+
+    @Override
+    public void activate(VirtioContext newContext) {
+        context = newContext;
+    }
+
+    @Override
+    public void queueNotified(int queue) {
+        VirtioContext c = context;
+        if (c == null) {
+            return;
+        }
+        if (queue == TRANSMITQ) {
+            transmit(c);
+        } else if (queue == RECEIVEQ) {
+            receive(c);
+        }
+    }
+
+    private void transmit(VirtioContext c) {
+        Virtqueue q = c.queue(TRANSMITQ);
+        GuestMemory memory = c.memory();
+        DescriptorChain chain;
+        while ((chain = q.pop()) != null) {
+            long bytes = 0;
+            while (chain.next()) {
+                if (!chain.isWriteOnly() && chain.length() != 0) {
+                    MemorySegment data = memory.slice(chain.address(), Integer.toUnsignedLong(chain.length()));
+                    writeFully(data.asByteBuffer());
+                    bytes += data.byteSize();
+                }
+            }
+            c.addUsed(TRANSMITQ, chain.head(), 0, bytes);
+        }
+        c.signalUsed(TRANSMITQ);
+    }
+
+    private void writeFully(ByteBuffer buffer) {
+        try {
+            while (buffer.hasRemaining()) {
+                output.write(buffer);
+            }
+        } catch (IOException e) {
+            // Host output failing must not stop the guest; its bytes are lost, as on a cut serial line.
+            LOG.log(Level.WARNING, "console output failed: " + e.getMessage());
+        }
+    }
+
+    private void receive(VirtioContext c) {
+        Virtqueue q = c.queue(RECEIVEQ);
+        if (!q.isReady()) {
+            return;
+        }
+        GuestMemory memory = c.memory();
+        synchronized (input) {
+            DescriptorChain chain;
+            while (inputLength > 0 && (chain = q.pop()) != null) {
+                int written = 0;
+                while (inputLength > 0 && chain.next()) {
+                    if (!chain.isWriteOnly() || chain.length() == 0) {
+                        continue;
+                    }
+                    long room = Integer.toUnsignedLong(chain.length());
+                    int n = (int) Math.min(room, inputLength);
+                    MemorySegment target = memory.slice(chain.address(), n);
+                    int first = Math.min(n, input.length - inputStart);
+                    MemorySegment.copy(input, inputStart, target, ValueLayout.JAVA_BYTE, 0, first);
+                    MemorySegment.copy(input, 0, target, ValueLayout.JAVA_BYTE, first, n - first);
+                    inputStart = (inputStart + n) % input.length;
+                    inputLength -= n;
+                    written += n;
+                }
+                c.addUsed(RECEIVEQ, chain.head(), written, written);
+            }
+            input.notifyAll();
+        }
+        c.signalUsed(RECEIVEQ);
+    }
+
+    @Override
+    public void reset() {
+        context = null;
+    }
+
+    /** Flushes after every write so interactive output is not held back. */
+    private static final class FlushingStream extends OutputStream {
+        private final OutputStream out;
+
+        FlushingStream(OutputStream out) {
+            this.out = out;
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            out.write(b);
+            out.flush();
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            out.write(b, off, len);
+            out.flush();
+        }
+    }
+}

@@ -1,0 +1,183 @@
+package org.jvmm.devices.virtio.queue;
+
+import java.lang.foreign.MemorySegment;
+import org.jvmm.core.memory.GuestMemory;
+
+/**
+ * A whole descriptor chain gathered into reusable arrays, for devices whose requests need the end
+ * of the chain before the start can be acted on (virtio-blk's status byte is the last writable
+ * byte). VIRTIO 1.2 lets the driver split a request across descriptors any way it likes
+ * (2.7.4, message framing), so requests are seen as two byte streams: the device-readable bytes,
+ * then the device-writable bytes. Buffers {@code 0 .. firstWritable()-1} are readable, the rest
+ * writable; {@link DescriptorChain} guarantees that order.
+ *
+ * <p>One instance per device queue, sized to the queue's maximum, allocates nothing per chain.
+ */
+public final class ChainBuffers {
+
+    private final long[] addresses;
+    private final int[] lengths;
+    private int count;
+    private int firstWritable;
+    private long readable;
+    private long writable;
+
+    /**
+     * Creates empty buffers.
+     *
+     * @param capacity the most buffers a chain can hold: the queue's maximum size
+     */
+    public ChainBuffers(int capacity) {
+        addresses = new long[capacity];
+        lengths = new int[capacity];
+    }
+
+    /**
+     * Walks {@code chain} to its end and records every buffer.
+     *
+     * @param chain a freshly popped chain
+     * @throws VirtqueueException if the chain is malformed
+     */
+    public void collect(DescriptorChain chain) {
+        count = 0;
+        firstWritable = -1;
+        readable = 0;
+        writable = 0;
+        while (chain.next()) {
+            if (count == addresses.length) {
+                throw new VirtqueueException("chain has more than " + addresses.length + " buffers");
+            }
+            long length = Integer.toUnsignedLong(chain.length());
+            if (chain.isWriteOnly()) {
+                if (firstWritable < 0) {
+                    firstWritable = count;
+                }
+                writable += length;
+            } else {
+                readable += length;
+            }
+            addresses[count] = chain.address();
+            lengths[count] = chain.length();
+            count++;
+        }
+        if (firstWritable < 0) {
+            firstWritable = count;
+        }
+    }
+
+    /** {@return the number of buffers} */
+    public int count() {
+        return count;
+    }
+
+    /** {@return the index of the first device-writable buffer, or {@link #count} if none} */
+    public int firstWritable() {
+        return firstWritable;
+    }
+
+    /**
+     * The guest address of a buffer.
+     *
+     * @param i buffer index
+     * @return guest-physical address
+     */
+    public long address(int i) {
+        return addresses[i];
+    }
+
+    /**
+     * The length of a buffer.
+     *
+     * @param i buffer index
+     * @return length in bytes, as a non-negative long
+     */
+    public long length(int i) {
+        return Integer.toUnsignedLong(lengths[i]);
+    }
+
+    /** {@return total bytes in device-readable buffers} */
+    public long readableBytes() {
+        return readable;
+    }
+
+    /** {@return total bytes in device-writable buffers} */
+    public long writableBytes() {
+        return writable;
+    }
+
+    /**
+     * Copies device-readable bytes, starting {@code offset} bytes into the readable stream, into
+     * {@code destination}.
+     *
+     * @param memory      guest memory
+     * @param offset      offset into the readable stream
+     * @param destination where the bytes go; its size is the count, which must fit
+     * @throws org.jvmm.core.memory.GuestMemoryException if a buffer lies outside guest memory
+     */
+    public void readFrom(GuestMemory memory, long offset, MemorySegment destination) {
+        long wanted = destination.byteSize();
+        if (offset + wanted > readable) {
+            throw new IllegalArgumentException("read past the readable bytes");
+        }
+        long done = 0;
+        long skip = offset;
+        for (int i = 0; i < firstWritable && done < wanted; i++) {
+            long len = length(i);
+            if (skip >= len) {
+                skip -= len;
+                continue;
+            }
+            long n = Math.min(len - skip, wanted - done);
+            MemorySegment.copy(memory.slice(addresses[i] + skip, n), 0, destination, done, n);
+            done += n;
+            skip = 0;
+        }
+    }
+
+    /**
+     * Copies {@code source} into the device-writable bytes, starting {@code offset} bytes into
+     * the writable stream.
+     *
+     * @param memory guest memory
+     * @param offset offset into the writable stream
+     * @param source the bytes; they must fit
+     * @throws org.jvmm.core.memory.GuestMemoryException if a buffer lies outside guest memory
+     */
+    public void writeTo(GuestMemory memory, long offset, MemorySegment source) {
+        long wanted = source.byteSize();
+        if (offset + wanted > writable) {
+            throw new IllegalArgumentException("write past the writable bytes");
+        }
+        long done = 0;
+        long skip = offset;
+        for (int i = firstWritable; i < count && done < wanted; i++) {
+            long len = length(i);
+            if (skip >= len) {
+                skip -= len;
+                continue;
+            }
+            long n = Math.min(len - skip, wanted - done);
+            MemorySegment.copy(source, done, memory.slice(addresses[i] + skip, n), 0, n);
+            done += n;
+            skip = 0;
+        }
+    }
+
+    /**
+     * The guest address of the byte {@code offset} bytes into the writable stream.
+     *
+     * @param offset offset into the writable stream, below {@link #writableBytes}
+     * @return guest-physical address
+     */
+    public long writableAddress(long offset) {
+        long skip = offset;
+        for (int i = firstWritable; i < count; i++) {
+            long len = length(i);
+            if (skip < len) {
+                return addresses[i] + skip;
+            }
+            skip -= len;
+        }
+        throw new IllegalArgumentException("offset " + offset + " is past the writable bytes");
+    }
+}
