@@ -17,7 +17,7 @@ jvmm_find_jdk() {
   local need=22 best="" best_v=0 d v
   if [ -n "${JAVA_HOME:-}" ]; then
     v=$(jvmm_jdk_feature "$JAVA_HOME")
-    if [ -n "$v" ] && [ "$v" -ge "$need" ]; then export JAVA_HOME; return 0; fi
+    if [ -n "$v" ] && [ "$v" -ge "$need" ]; then export JAVA_HOME; jvmm_quiet_maven "$v"; return 0; fi
   fi
   for d in /usr/lib/jvm/* /usr/java/* /opt/java/* /opt/jdk* "$HOME"/.sdkman/candidates/java/* "$HOME"/.jdks/*; do
     [ -d "$d" ] || continue
@@ -29,4 +29,12 @@ jvmm_find_jdk() {
     return 1
   fi
   export JAVA_HOME="$(cd "$best" && pwd -P)"
+  jvmm_quiet_maven "$best_v"
+}
+
+# Maven 3.8's Guava calls sun.misc.Unsafe, which JDK 23+ warns about on every build.
+jvmm_quiet_maven() {
+  if [ "${1:-0}" -ge 23 ]; then
+    case "${MAVEN_OPTS:-}" in *sun-misc-unsafe*) ;; *) export MAVEN_OPTS="${MAVEN_OPTS:-} --sun-misc-unsafe-memory-access=allow" ;; esac
+  fi
 }

@@ -1,0 +1,10 @@
+/**
+ * The {@code jvmm} command: builds machines from vmm-core and vmm-devices and runs them, compares
+ * I/O paths by their exits, and measures exit round trips.
+ */
+module org.jvmm.cli {
+    requires org.jvmm.devices;
+    requires info.picocli;
+
+    opens org.jvmm.cli to info.picocli;
+}

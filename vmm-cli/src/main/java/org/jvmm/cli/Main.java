@@ -1,0 +1,67 @@
+package org.jvmm.cli;
+
+import java.io.IOException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.NoSuchFileException;
+import org.jvmm.core.kvm.KvmException;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code jvmm} command. Errors the user can fix print one line and exit with status 2. */
+@Command(name = "jvmm", mixinStandardHelpOptions = true, version = "jvmm 0.1.0",
+        description = "A minimal KVM hypervisor in Java (FFM): run guests and see what their VM exits cost.",
+        subcommands = {RunCommand.class, CompareCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
+public final class Main {
+
+    /** Exit status for a usage or input error. */
+    static final int USAGE_ERROR = 2;
+
+    private Main() {}
+
+    /**
+     * Entry point.
+     *
+     * @param args the command line
+     */
+    public static void main(String[] args) {
+        System.exit(execute(args));
+    }
+
+    static int execute(String... args) {
+        CommandLine cli = new CommandLine(new Main());
+        cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
+            System.err.println("jvmm: " + describe(e));
+            return USAGE_ERROR;
+        });
+        cli.setParameterExceptionHandler((e, args1) -> {
+            System.err.println("jvmm: " + e.getMessage() + " (see jvmm " + commandName(e.getCommandLine()) + "--help)");
+            return USAGE_ERROR;
+        });
+        return cli.execute(args);
+    }
+
+    private static String commandName(CommandLine commandLine) {
+        return commandLine.getParent() == null ? "" : commandLine.getCommandName() + " ";
+    }
+
+    /** One line for an error, with what to do about it where that is known. */
+    static String describe(Exception e) {
+        if (e instanceof KvmException k && k.operation().startsWith("open /dev/kvm")) {
+            return switch (k.errno()) { // ENOENT, ENODEV; EACCES, EPERM
+                case 2, 19 -> "/dev/kvm does not exist: this host has no KVM (load kvm_intel or kvm_amd, or use a host with virtualization)";
+                case 13, 1 -> "no permission to open /dev/kvm (add yourself to the kvm group or run as root)";
+                default -> k.getMessage();
+            };
+        }
+        if (e instanceof NoSuchFileException n) {
+            return "no such file: " + n.getFile();
+        }
+        if (e instanceof AccessDeniedException a) {
+            return "permission denied: " + a.getFile();
+        }
+        if (e instanceof IOException io) {
+            return io.getMessage() == null ? io.toString() : io.getMessage();
+        }
+        return e.getMessage() == null ? e.toString() : e.getMessage();
+    }
+}

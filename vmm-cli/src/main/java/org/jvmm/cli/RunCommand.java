@@ -1,0 +1,146 @@
+package org.jvmm.cli;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import org.jvmm.cli.machine.DeviceSpec;
+import org.jvmm.cli.machine.MachineConfig;
+import org.jvmm.cli.machine.RawMachine;
+import org.jvmm.cli.machine.RawLayout;
+import org.jvmm.cli.machine.RunResult;
+import org.jvmm.core.stats.ExitReport;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code jvmm run}: loads a flat binary per docs/machine.md and runs it. */
+@Command(name = "run", mixinStandardHelpOptions = true,
+        description = "Run a flat binary guest (layout: docs/machine.md). Exits with the guest's debug-exit status.")
+final class RunCommand implements Callable<Integer> {
+
+    @Option(names = "--payload", required = true, paramLabel = "FILE", description = "the flat binary")
+    Path payload;
+
+    @Option(names = "--mode", defaultValue = "long", paramLabel = "real|long",
+            description = "entry mode (default: ${DEFAULT-VALUE})")
+    String mode;
+
+    @Option(names = "--mem", defaultValue = "64M", paramLabel = "SIZE", description = "RAM (default: ${DEFAULT-VALUE})")
+    String mem;
+
+    @Option(names = "--cpus", defaultValue = "1", paramLabel = "N", description = "vCPUs (default: ${DEFAULT-VALUE})")
+    int cpus;
+
+    @Option(names = "--serial", paramLabel = "out=FILE", description = "COM1 output to FILE instead of stdout")
+    String serial;
+
+    @Option(names = "--device", paramLabel = "SPEC",
+            description = "virtio-console[,out=FILE] | virtio-blk,path=FILE[,ro] | virtio-rng, each with "
+                    + "[,notify=exit|ioeventfd][,irq=line|irqfd|none]; ata-pio,path=FILE[,ro]")
+    List<String> devices = new ArrayList<>();
+
+    @Option(names = "--arg", paramLabel = "N=V", description = "guest argument N (0-15) of the parameter block")
+    List<String> args = new ArrayList<>();
+
+    @Option(names = "--no-irqchip", description = "no in-kernel PIC/IOAPIC/LAPIC: hlt then exits to jvmm")
+    boolean noIrqchip;
+
+    @Option(names = "--timeout", defaultValue = "600", paramLabel = "SECONDS", description = "stop the guest after this long")
+    long timeoutSeconds;
+
+    @Option(names = "--exit-stats", description = "print the exit report (perf kvm stat style) at the end")
+    boolean exitStats;
+
+    @Option(names = "--stats-json", paramLabel = "FILE", description = "write the exit report as JSON")
+    Path statsJson;
+
+    @Override
+    public Integer call() throws IOException {
+        MachineConfig config = config(payload, mode, mem, cpus, serial, devices, args, !noIrqchip);
+        try (RawMachine machine = RawMachine.build(config)) {
+            machine.notes().forEach(n -> System.err.println("jvmm: " + n));
+            RunResult result = machine.run(Duration.ofSeconds(timeoutSeconds));
+            config.serialOut().flush();
+            report(machine, result, exitStats, statsJson);
+            if (result.error()) {
+                System.err.println("jvmm: guest stopped: " + result.summary());
+                result.vcpuExits().stream().filter(e -> e.isError() && !e.registers().isEmpty())
+                        .findFirst().ifPresent(e -> System.err.println(e.registers()));
+            }
+            return result.exitStatus();
+        }
+    }
+
+    static void report(RawMachine machine, RunResult result, boolean text, Path json) throws IOException {
+        if (text) {
+            PrintStream err = System.err;
+            err.println();
+            err.print(ExitReport.format(result.perVcpu(), machine.pio(), machine.mmio(), result.kvmDelta(), result.wallNanos()));
+        }
+        if (json != null) {
+            Files.writeString(json, Json.write(StatsJson.of(result, machine.pio(), machine.mmio())) + "\n");
+        }
+    }
+
+    static MachineConfig config(Path payload, String mode, String mem, int cpus, String serial, List<String> devices,
+                                List<String> args, boolean irqchip) throws IOException {
+        if (!mode.equals("long") && !mode.equals("real")) {
+            throw new IllegalArgumentException("--mode must be real or long, not '" + mode + "'");
+        }
+        long memory = Sizes.parse(mem);
+        if (memory == 0 || memory % 4096 != 0) {
+            throw new IllegalArgumentException("--mem must be a positive multiple of 4 KiB, not " + mem);
+        }
+        long hostMemory = hostMemory();
+        if (hostMemory > 0 && memory > hostMemory) {
+            throw new IllegalArgumentException("--mem " + mem + " is more than this host's " + (hostMemory >> 20) + " MiB");
+        }
+        OutputStream serialOut = System.out;
+        if (serial != null) {
+            if (!serial.startsWith("out=") || serial.length() == 4) {
+                throw new IllegalArgumentException("--serial takes out=FILE, not '" + serial + "'");
+            }
+            serialOut = Files.newOutputStream(Path.of(serial.substring(4)));
+        }
+        List<DeviceSpec> specs = devices.stream().map(DeviceSpec::parse).toList();
+        return new MachineConfig(Files.readAllBytes(payload), mode.equals("long"), memory, cpus, irqchip, serialOut,
+                specs, parseArgs(args));
+    }
+
+    static long[] parseArgs(List<String> args) {
+        long[] values = new long[RawLayout.MAX_ARGS];
+        int used = 0;
+        for (String arg : args) {
+            int eq = arg.indexOf('=');
+            try {
+                int index = Integer.parseInt(arg.substring(0, Math.max(eq, 0)));
+                if (index < 0 || index >= RawLayout.MAX_ARGS) {
+                    throw new IllegalArgumentException("--arg index must be 0 to 15: '" + arg + "'");
+                }
+                values[index] = Long.decode(arg.substring(eq + 1));
+                used = Math.max(used, index + 1);
+            } catch (NumberFormatException | StringIndexOutOfBoundsException e) {
+                throw new IllegalArgumentException("--arg takes N=VALUE, not '" + arg + "'");
+            }
+        }
+        return values;
+    }
+
+    private static long hostMemory() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/meminfo"))) {
+                if (line.startsWith("MemTotal:")) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+                }
+            }
+        } catch (IOException | NumberFormatException e) {
+            return -1;
+        }
+        return -1;
+    }
+}

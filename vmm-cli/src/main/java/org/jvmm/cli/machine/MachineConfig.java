@@ -1,0 +1,54 @@
+package org.jvmm.cli.machine;
+
+import java.io.OutputStream;
+import java.util.List;
+
+/**
+ * What to build: a raw payload machine as described in docs/machine.md.
+ *
+ * @param payload    the flat binary
+ * @param longMode   true to enter in 64-bit long mode at 0x200000, false for real mode at 0x7c00
+ * @param memory     RAM in bytes
+ * @param cpus       number of vCPUs
+ * @param irqchip    whether to create the in-kernel PIC/IOAPIC/LAPIC and PIT
+ * @param serialOut  where COM1's output goes
+ * @param devices    devices in option order (virtio ones fill slots 0, 1, ...)
+ * @param args       workload arguments for the parameter block (up to 16)
+ */
+public record MachineConfig(byte[] payload, boolean longMode, long memory, int cpus, boolean irqchip,
+                            OutputStream serialOut, List<DeviceSpec> devices, long[] args) {
+
+    /** Most vCPUs a raw machine takes. */
+    public static final int MAX_CPUS = 64;
+
+    /**
+     * Checks what can be checked before touching KVM.
+     *
+     * @throws IllegalArgumentException with a one-line message
+     */
+    public MachineConfig {
+        devices = List.copyOf(devices);
+        if (cpus < 1 || cpus > MAX_CPUS) {
+            throw new IllegalArgumentException("--cpus must be between 1 and " + MAX_CPUS + ", not " + cpus);
+        }
+        if (args.length > RawLayout.MAX_ARGS) {
+            throw new IllegalArgumentException("at most " + RawLayout.MAX_ARGS + " guest arguments");
+        }
+        if (payload.length == 0) {
+            throw new IllegalArgumentException("the payload is empty");
+        }
+        long load = longMode ? RawLayout.LONG_MODE_ENTRY : RawLayout.REAL_MODE_ENTRY;
+        long limit = longMode ? Math.min(memory, RawLayout.MMIO_HOLE) : RawLayout.REAL_MODE_LIMIT;
+        if (load + payload.length > limit) {
+            throw new IllegalArgumentException("the payload (" + payload.length + " bytes at 0x" + Long.toHexString(load)
+                    + ") does not fit in " + (longMode ? "RAM of " + memory + " bytes" : "the real-mode first MiB"));
+        }
+        if (memory < RawLayout.MIN_MEMORY) {
+            throw new IllegalArgumentException("--mem must be at least " + (RawLayout.MIN_MEMORY >> 20) + " MiB");
+        }
+        long virtio = devices.stream().filter(d -> d.kind().isVirtio()).count();
+        if (virtio > RawLayout.MAX_VIRTIO_SLOTS) {
+            throw new IllegalArgumentException("at most " + RawLayout.MAX_VIRTIO_SLOTS + " virtio devices");
+        }
+    }
+}
