@@ -213,7 +213,7 @@ public final class AtaPio implements BusDevice, AutoCloseable {
             return readData(size);
         }
         boolean dev1 = (device & DEVICE_DEV1) != 0;
-        return switch ((int) Math.clamp(offset, -1, 8)) {
+        return switch (Math.clamp(offset, -1, 8)) {
             case ERROR_FEATURES -> error;
             case SECTOR_COUNT -> count;
             case LBA_LOW -> lbaLow;
@@ -228,7 +228,7 @@ public final class AtaPio implements BusDevice, AutoCloseable {
     @Override
     public synchronized void write(long offset, int size, long value) {
         int v = (int) value & 0xff;
-        switch ((int) Math.clamp(offset, -1, 8)) {
+        switch (Math.clamp(offset, -1, 8)) {
             case DATA -> writeData(size, value);
             case SECTOR_COUNT -> count = v;
             case LBA_LOW -> lbaLow = v;
