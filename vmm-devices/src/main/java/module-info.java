@@ -9,6 +9,7 @@
 module org.jvmm.devices {
     requires transitive org.jvmm.core;
 
+    exports org.jvmm.devices.ata;
     exports org.jvmm.devices.control;
     exports org.jvmm.devices.serial;
     exports org.jvmm.devices.i8042;

@@ -1,0 +1,178 @@
+package org.jvmm.devices.ata;
+
+import java.io.EOFException;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+
+/**
+ * A raw disk image: a file of 512-byte sectors, opened with a lock so two VMs never share a
+ * writable image, and never grown, truncated or created. A writable image takes an exclusive lock;
+ * a read-only one a shared lock, so several VM processes may read one image no one writes. Bytes
+ * past the last whole sector are not part of the disk.
+ *
+ * <p>The locks are POSIX record locks: advisory, per process, released when the image is closed.
+ * Inside one process the JDK refuses any second lock on the same file, so one jvmm process attaches
+ * an image once.
+ * An interrupt of a thread inside {@link #read} or {@link #write} closes the channel (a
+ * {@link FileChannel} rule), so callers do not interrupt vCPU threads.
+ */
+public final class DiskImage implements AutoCloseable {
+
+    /** The sector size in bytes. */
+    public static final int SECTOR_SIZE = 512;
+
+    private final Path path;
+    private final FileChannel channel;
+    private final FileLock lock;
+    private final boolean readOnly;
+    private final long sectors;
+
+    private DiskImage(Path path, FileChannel channel, FileLock lock, boolean readOnly, long sectors) {
+        this.path = path;
+        this.channel = channel;
+        this.lock = lock;
+        this.readOnly = readOnly;
+        this.sectors = sectors;
+    }
+
+    /**
+     * Opens an existing image and locks it.
+     *
+     * @param path     the image file
+     * @param readOnly open for reading only (with a shared lock)
+     * @return the open image
+     * @throws IOException if the file cannot be opened, or another process (or this one) holds a
+     *                     conflicting lock on it
+     */
+    public static DiskImage open(Path path, boolean readOnly) throws IOException {
+        FileChannel channel = readOnly
+                ? FileChannel.open(path, StandardOpenOption.READ)
+                : FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE);
+        try {
+            FileLock lock;
+            try {
+                lock = channel.tryLock(0, Long.MAX_VALUE, readOnly);
+            } catch (OverlappingFileLockException e) {
+                throw new IOException("disk image " + path + " is already open in this process; attach it once");
+            }
+            if (lock == null) {
+                throw new IOException("disk image " + path + " is in use by another VM"
+                        + (readOnly ? " that writes it" : "") + "; stop it or give this VM a copy");
+            }
+            return new DiskImage(path, channel, lock, readOnly, channel.size() / SECTOR_SIZE);
+        } catch (IOException | RuntimeException e) {
+            channel.close();
+            throw e;
+        }
+    }
+
+    /** {@return the image file} */
+    public Path path() {
+        return path;
+    }
+
+    /** {@return whether writes are refused} */
+    public boolean readOnly() {
+        return readOnly;
+    }
+
+    /** {@return the disk size in whole sectors} */
+    public long sectors() {
+        return sectors;
+    }
+
+    /**
+     * Whether {@code count} sectors from {@code sector} lie on the disk.
+     *
+     * @param sector first sector
+     * @param count  number of sectors
+     * @return true if the whole range is inside the disk
+     */
+    public boolean contains(long sector, long count) {
+        return sector >= 0 && count >= 0 && sector <= sectors && count <= sectors - sector;
+    }
+
+    private void checkRange(long sector, int bytes) {
+        if (bytes % SECTOR_SIZE != 0 || !contains(sector, bytes / SECTOR_SIZE)) {
+            throw new IllegalArgumentException(bytes + " bytes at sector " + sector + " are not whole sectors on "
+                    + path + " (" + sectors + " sectors)");
+        }
+    }
+
+    /**
+     * Reads whole sectors into {@code dst}, from its position to its limit.
+     *
+     * @param dst    where to put the bytes; its remaining bytes are a multiple of {@link #SECTOR_SIZE}
+     * @param sector the first sector
+     * @throws IOException if the read fails or the file shrank under us
+     * @throws IllegalArgumentException if the range is not whole sectors inside the disk
+     */
+    public void read(ByteBuffer dst, long sector) throws IOException {
+        checkRange(sector, dst.remaining());
+        long position = sector * SECTOR_SIZE;
+        while (dst.hasRemaining()) {
+            int n = channel.read(dst, position);
+            if (n < 0) {
+                throw new EOFException(path + " ended at byte " + position + ", shorter than when it was opened");
+            }
+            position += n;
+        }
+    }
+
+    /**
+     * Writes whole sectors from {@code src}, from its position to its limit.
+     *
+     * @param src    the bytes; their number is a multiple of {@link #SECTOR_SIZE}
+     * @param sector the first sector
+     * @throws IOException if the write fails
+     * @throws IllegalArgumentException if the range is not whole sectors inside the disk
+     * @throws IllegalStateException if the image is read-only
+     */
+    public void write(ByteBuffer src, long sector) throws IOException {
+        if (readOnly) {
+            throw new IllegalStateException(path + " is open read-only");
+        }
+        checkRange(sector, src.remaining());
+        long position = sector * SECTOR_SIZE;
+        while (src.hasRemaining()) {
+            position += channel.write(src, position);
+        }
+    }
+
+    /**
+     * Makes written sectors durable ({@code fsync}). Does nothing on a read-only image.
+     *
+     * @throws IOException if the sync fails
+     */
+    public void flush() throws IOException {
+        if (!readOnly) {
+            channel.force(true);
+        }
+    }
+
+    /**
+     * Releases the lock and closes the file.
+     *
+     * @throws IOException if closing fails
+     */
+    @Override
+    public void close() throws IOException {
+        try {
+            if (lock.isValid()) {
+                lock.release();
+            }
+        } finally {
+            channel.close();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return path + " (" + sectors + " sectors" + (readOnly ? ", read-only)" : ")");
+    }
+}
