@@ -36,6 +36,7 @@ import org.jvmm.core.stats.KvmCounters;
 import org.jvmm.core.vcpu.ExitDispatcher;
 import org.jvmm.core.vcpu.Vcpu;
 import org.jvmm.core.vcpu.VcpuExit;
+import org.jvmm.devices.ata.AtaPio;
 import org.jvmm.devices.control.VmControl;
 import org.jvmm.devices.debug.DebugExit;
 import org.jvmm.devices.i8042.I8042;
@@ -155,9 +156,9 @@ public final class RawMachine implements AutoCloseable {
         serial = new Serial(com1Irq, config.serialOut());
         resources.add(serial);
         resources.add(OutputFlusher.start(serial));
-        pio.register("com1", new AddressRange(0x3f8, 8), serial);
+        pio.register("com1", Serial.COM1, serial);
         pio.register("i8042", I8042.RANGE, new I8042(control));
-        pio.register("debug-exit", new AddressRange(0xf4, 1), new DebugExit(control));
+        pio.register("debug-exit", DebugExit.RANGE, new DebugExit(control));
     }
 
     private void addDevices() throws IOException {
@@ -189,8 +190,10 @@ public final class RawMachine implements AutoCloseable {
         }
     }
 
-    private void addAta(DeviceSpec spec) {
-        throw new IllegalArgumentException("ata-pio is not available in this build");
+    private void addAta(DeviceSpec spec) throws IOException {
+        AtaPio ata = AtaPio.open(spec.path(), spec.readOnly());
+        resources.add(ata);
+        pio.register("ata-pio", AtaPio.RANGE, ata);
     }
 
     private OutputStream consoleOut(DeviceSpec spec) throws IOException {
@@ -363,7 +366,7 @@ public final class RawMachine implements AutoCloseable {
         int status;
         String summary;
         if (debugExitStatus >= 0 && !error) {
-            status = (debugExitStatus << 1) | 1;
+            status = debugExitStatus; // already (v << 1) | 1, as isa-debug-exit
             summary = stopCause.get();
         } else if (error) {
             status = 1;
