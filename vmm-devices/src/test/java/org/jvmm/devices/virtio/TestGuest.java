@@ -14,18 +14,24 @@ import org.jvmm.core.memory.RegionGuestMemory;
  */
 public final class TestGuest implements AutoCloseable {
 
-    public final Arena arena = Arena.ofConfined();
+    public final Arena arena;
     public final RegionGuestMemory memory;
     private long next;
     private final long end;
 
     /** One region of {@code size} bytes at guest address 0; allocation starts at 0x1000. */
     public TestGuest(long size) {
-        this(new long[][] {{0, size}});
+        this(new long[][] {{0, size}}, false);
+    }
+
+    /** Like {@link #TestGuest(long)}, in a shared arena when device threads touch the memory too. */
+    public TestGuest(long size, boolean shared) {
+        this(new long[][] {{0, size}}, shared);
     }
 
     /** Regions given as {base, size}; allocation happens in the first one, from base + 0x1000. */
-    public TestGuest(long[][] regions) {
+    public TestGuest(long[][] regions, boolean shared) {
+        arena = shared ? Arena.ofShared() : Arena.ofConfined();
         List<GuestRegion> list = new ArrayList<>();
         for (long[] r : regions) {
             list.add(new GuestRegion(r[0], arena.allocate(r[1], 4096)));
