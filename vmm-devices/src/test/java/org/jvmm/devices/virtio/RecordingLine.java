@@ -4,6 +4,8 @@ import org.jvmm.core.irq.InterruptLine;
 
 /** An interrupt line that remembers its level and counts raises. */
 public final class RecordingLine implements InterruptLine {
+    public RecordingLine() {}
+
     public boolean level;
     public int raises;
 

@@ -5,6 +5,8 @@ import java.util.List;
 
 /** An observer that records what it is told. */
 public final class RecordingObserver implements VirtioObserver {
+    public RecordingObserver() {}
+
     public final List<Integer> notified = new ArrayList<>();
     public final List<Integer> interrupts = new ArrayList<>();
     public final List<long[]> chains = new ArrayList<>();

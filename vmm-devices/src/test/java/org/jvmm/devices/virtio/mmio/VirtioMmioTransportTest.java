@@ -413,6 +413,25 @@ class VirtioMmioTransportTest {
     }
 
     @Test
+    void buffersAndRingsStraddlingTwoRegionsAreRefused() {
+        try (TestGuest twoRegions = new TestGuest(new long[][] {{0, 1 << 20}, {1 << 20, 1 << 20}}, false)) {
+            FakeDevice fake = new FakeDevice();
+            MmioDriver d = new MmioDriver(twoRegions, fake);
+            d.negotiateAll();
+            DriverQueue good = DriverQueue.allocate(twoRegions, 8);
+            d.configureQueue(0, 8, (1 << 20) - 64, good.avail, good.used);
+            d.write(QUEUE_READY, 1);
+            assertEquals(0, d.read(QUEUE_READY), "descriptor table across the region boundary");
+            d.configureQueue(0, 8, good.desc, good.avail, good.used);
+            d.write(QUEUE_READY, 1);
+            d.driverOk();
+            good.add(ro((1 << 20) - 8, 16));
+            d.notify(0);
+            assertTrue(d.needsReset(), "a buffer is one slice of one region");
+        }
+    }
+
+    @Test
     void aFailedActivationSetsNeedsReset() {
         device.throwOnActivate = true;
         driver.negotiateAll();
