@@ -11,7 +11,8 @@ import org.jvmm.core.memory.GuestMemory;
  * <p>Hostile chains end in a {@link VirtqueueException}: more descriptors than the queue size (a
  * loop), a {@code next} index outside the table, an indirect descriptor when
  * VIRTIO_F_INDIRECT_DESC was not negotiated, inside an indirect table, combined with
- * {@code NEXT}, or with a length that is zero, not a multiple of 16 or more than 65536 entries, a
+ * {@code NEXT}, with a length that is zero, not a multiple of 16 or more than 65536 entries, or a
+ * table not inside one region of guest memory, a
  * device-readable buffer after a device-writable one, and total length above 2^32 - 1. Descriptor
  * reads outside guest memory raise {@link org.jvmm.core.memory.GuestMemoryException}; buffer
  * addresses are checked by whoever accesses them, when they access them.
@@ -125,6 +126,11 @@ public final class DescriptorChain {
         if (len == 0 || (len & (Virtqueue.DESCRIPTOR_SIZE - 1)) != 0 || entries > MAX_INDIRECT_ENTRIES) {
             throw fail("indirect table length " + Integer.toUnsignedString(len)
                     + " is not a non-zero multiple of 16 of at most 65536 entries");
+        }
+        // Checked whole here, not entry by entry, so a table straddling the end of RAM is refused
+        // even if the chain would end before the missing part.
+        if (!queue.memory().isValid(addr, len)) {
+            throw fail("indirect table 0x" + Long.toHexString(addr) + " +" + len + " is not inside guest memory");
         }
         inIndirect = true;
         table = addr;

@@ -1,0 +1,287 @@
+package org.jvmm.devices.virtio.blk;
+
+import static org.jvmm.devices.virtio.DriverQueue.ro;
+import static org.jvmm.devices.virtio.DriverQueue.rw;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Random;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.jvmm.devices.virtio.DriverQueue;
+import org.jvmm.devices.virtio.MmioDriver;
+import org.jvmm.devices.virtio.TestGuest;
+import org.jvmm.devices.virtio.VirtioFeatures;
+
+class VirtioBlockTest {
+
+    private static final int SECTORS = 64;
+
+    @TempDir
+    Path dir;
+    private Path image;
+    private byte[] original;
+    private final TestGuest guest = new TestGuest(1 << 20);
+    private VirtioBlock block;
+    private MmioDriver driver;
+    private DriverQueue q;
+
+    @BeforeEach
+    void createImage() throws IOException {
+        original = new byte[SECTORS * 512 + 100]; // a partial trailing sector is not part of the disk
+        new Random(7).nextBytes(original);
+        image = dir.resolve("disk.img");
+        Files.write(image, original);
+    }
+
+    @AfterEach
+    void close() throws IOException {
+        if (block != null) {
+            block.close();
+        }
+        guest.close();
+    }
+
+    private void live(boolean readOnly) throws IOException {
+        block = VirtioBlock.open(image, readOnly, "serial-123");
+        driver = new MmioDriver(guest, block);
+        driver.negotiateAll();
+        q = driver.setupQueue(0, 16);
+        driver.driverOk();
+    }
+
+    private long header(int type, long sector) {
+        ByteBuffer h = ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN);
+        h.putInt(0, type).putLong(8, sector);
+        return guest.put(h.array());
+    }
+
+    /** Sends one request; returns the status byte, or -1 if the request was not completed. */
+    private int request(long[]... buffers) {
+        long[] last = buffers[buffers.length - 1];
+        long status = last[0] + last[1] - 1;
+        guest.memory.writeByte(status, (byte) 0x55);
+        int before = q.usedIdx();
+        q.add(buffers);
+        driver.notify(0);
+        if (q.usedIdx() == before) {
+            return -1;
+        }
+        return guest.memory.readByte(status);
+    }
+
+    private int status(long[]... buffers) {
+        return request(buffers);
+    }
+
+    private byte[] file() throws IOException {
+        return Files.readAllBytes(image);
+    }
+
+    @Test
+    void configReportsCapacityAndLimits() throws IOException {
+        live(false);
+        assertEquals(2, driver.read(MmioDriver.DEVICE_ID));
+        assertEquals(SECTORS, driver.readConfig(0, 8));
+        assertEquals(VirtioBlock.QUEUE_SIZE - 2, driver.readConfig(12, 4), "seg_max");
+        assertEquals(512, driver.readConfig(20, 4), "blk_size");
+        assertEquals(VirtioBlock.MAX_ZEROES_SECTORS, driver.readConfig(36, 4));
+        assertEquals(VirtioBlock.MAX_ZEROES_SEGMENTS, driver.readConfig(40, 4));
+        assertEquals(VirtioBlock.MAX_ZEROES_SECTORS, driver.readConfig(48, 4));
+        long features = driver.deviceFeatures();
+        assertTrue(VirtioFeatures.has(features, VirtioBlock.F_FLUSH));
+        assertTrue(VirtioFeatures.has(features, VirtioBlock.F_DISCARD));
+        assertTrue(VirtioFeatures.has(features, VirtioBlock.F_WRITE_ZEROES));
+        assertFalse(VirtioFeatures.has(features, VirtioBlock.F_RO));
+    }
+
+    @Test
+    void readsMatchTheFile() throws IOException {
+        live(false);
+        long data1 = guest.alloc(512, 512);
+        long data2 = guest.alloc(1024, 512);
+        long st = guest.alloc(1, 1);
+        int head = q.chain(ro(header(VirtioBlock.T_IN, 3), 16), rw(data1, 512), rw(data2, 1024), rw(st, 1));
+        q.publish(head);
+        driver.notify(0);
+        assertEquals(VirtioBlock.S_OK, guest.memory.readByte(st));
+        assertArrayEquals(Arrays.copyOfRange(original, 3 * 512, 4 * 512), guest.get(data1, 512));
+        assertArrayEquals(Arrays.copyOfRange(original, 4 * 512, 6 * 512), guest.get(data2, 1024));
+        assertArrayEquals(new int[] {head, 1537}, q.takeUsed()[0], "data plus the status byte");
+        assertTrue(driver.irq.level);
+    }
+
+    @Test
+    void aHeaderSplitAcrossDescriptorsAndStatusSharingTheDataBufferWork() throws IOException {
+        live(false);
+        long h = header(VirtioBlock.T_IN, 1);
+        long dataAndStatus = guest.alloc(513, 8);
+        assertEquals(VirtioBlock.S_OK, status(ro(h, 5), ro(h + 5, 11), rw(dataAndStatus, 513)));
+        assertArrayEquals(Arrays.copyOfRange(original, 512, 1024), guest.get(dataAndStatus, 512));
+    }
+
+    @Test
+    void writesChangeExactlyTheirSectors() throws IOException {
+        live(false);
+        byte[] payload = new byte[1024];
+        Arrays.fill(payload, (byte) 0xAB);
+        long data = guest.put(payload);
+        long st = guest.alloc(1, 1);
+        assertEquals(VirtioBlock.S_OK, status(ro(header(VirtioBlock.T_OUT, 10), 16), ro(data, 512), ro(data + 512, 512), rw(st, 1)));
+        byte[] expected = original.clone();
+        System.arraycopy(payload, 0, expected, 10 * 512, 1024);
+        assertArrayEquals(expected, file());
+        assertEquals(1, q.takeUsed()[0][1], "only the status byte was written");
+        assertEquals(1024, driver.observer.chains.get(0)[1]);
+    }
+
+    @Test
+    void flushAnswersOk() throws IOException {
+        live(false);
+        long st = guest.alloc(1, 1);
+        assertEquals(VirtioBlock.S_OK, status(ro(header(VirtioBlock.T_FLUSH, 0), 16), rw(st, 1)));
+    }
+
+    @Test
+    void getIdReturnsTheSerial() throws IOException {
+        live(false);
+        long id = guest.alloc(20, 8);
+        long st = guest.alloc(1, 1);
+        assertEquals(VirtioBlock.S_OK, status(ro(header(VirtioBlock.T_GET_ID, 0), 16), rw(id, 20), rw(st, 1)));
+        byte[] expected = Arrays.copyOf("serial-123".getBytes(), 20);
+        assertArrayEquals(expected, guest.get(id, 20));
+        assertEquals(21, q.takeUsed()[0][1]);
+    }
+
+    @Test
+    void readOnlyImagesRefuseWrites() throws IOException {
+        live(true);
+        assertTrue(VirtioFeatures.has(driver.deviceFeatures(), VirtioBlock.F_RO));
+        assertFalse(VirtioFeatures.has(driver.deviceFeatures(), VirtioBlock.F_WRITE_ZEROES));
+        long data = guest.put(new byte[512]);
+        long st = guest.alloc(1, 1);
+        assertEquals(VirtioBlock.S_IOERR, status(ro(header(VirtioBlock.T_OUT, 0), 16), ro(data, 512), rw(st, 1)));
+        assertEquals(VirtioBlock.S_UNSUPP, status(ro(header(VirtioBlock.T_WRITE_ZEROES, 0), 16), ro(segment(0, 1, 0), 16), rw(st, 1)));
+        long in = guest.alloc(512, 8);
+        assertEquals(VirtioBlock.S_OK, status(ro(header(VirtioBlock.T_IN, 0), 16), rw(in, 512), rw(st, 1)));
+        assertEquals(VirtioBlock.S_OK, status(ro(header(VirtioBlock.T_FLUSH, 0), 16), rw(st, 1)));
+        assertArrayEquals(original, file());
+    }
+
+    @Test
+    void requestsPastTheEndOrOverflowingAnswerIoerr() throws IOException {
+        live(false);
+        long data = guest.alloc(1024, 8);
+        long st = guest.alloc(1, 1);
+        assertEquals(VirtioBlock.S_IOERR, status(ro(header(VirtioBlock.T_IN, SECTORS - 1), 16), rw(data, 1024), rw(st, 1)));
+        assertEquals(VirtioBlock.S_IOERR, status(ro(header(VirtioBlock.T_OUT, SECTORS), 16), ro(data, 512), rw(st, 1)));
+        assertEquals(VirtioBlock.S_IOERR, status(ro(header(VirtioBlock.T_OUT, -1L), 16), ro(data, 512), rw(st, 1)));
+        assertEquals(VirtioBlock.S_IOERR, status(ro(header(VirtioBlock.T_IN, Long.MAX_VALUE / 256), 16), rw(data, 512), rw(st, 1)));
+        assertEquals(VirtioBlock.S_IOERR, status(ro(header(VirtioBlock.T_IN, 0), 16), rw(data, 100), rw(st, 1)), "not whole sectors");
+        assertEquals(VirtioBlock.S_OK, status(ro(header(VirtioBlock.T_IN, SECTORS - 2), 16), rw(data, 1024), rw(st, 1)), "the last sectors");
+        assertArrayEquals(original, file());
+        assertEquals(original.length, Files.size(image), "never grown");
+    }
+
+    @Test
+    void unknownTypesAnswerUnsupp() throws IOException {
+        live(false);
+        long st = guest.alloc(1, 1);
+        assertEquals(VirtioBlock.S_UNSUPP, status(ro(header(99, 0), 16), rw(st, 1)));
+        assertEquals(1, q.takeUsed()[0][1]);
+    }
+
+    @Test
+    void aMissingOrReadableStatusNeedsReset() throws IOException {
+        live(false);
+        long st = guest.alloc(1, 1);
+        q.add(ro(header(VirtioBlock.T_FLUSH, 0), 16), ro(st, 1));
+        driver.notify(0);
+        assertTrue(driver.needsReset());
+        assertEquals(0, q.usedIdx());
+    }
+
+    @Test
+    void aShortHeaderNeedsReset() throws IOException {
+        live(false);
+        long st = guest.alloc(1, 1);
+        q.add(ro(header(VirtioBlock.T_IN, 0), 12), rw(st, 1));
+        driver.notify(0);
+        assertTrue(driver.needsReset());
+    }
+
+    @Test
+    void dataOutsideRamNeedsReset() throws IOException {
+        live(false);
+        long st = guest.alloc(1, 1);
+        q.add(ro(header(VirtioBlock.T_IN, 0), 16), rw(0x7000_0000L, 512), rw(st, 1));
+        driver.notify(0);
+        assertTrue(driver.needsReset());
+    }
+
+    private long segment(long sector, int count, int flags) {
+        ByteBuffer s = ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN);
+        s.putLong(0, sector).putInt(8, count).putInt(12, flags);
+        return guest.put(s.array());
+    }
+
+    @Test
+    void writeZeroesZeroesExactlyItsRanges() throws IOException {
+        live(false);
+        long st = guest.alloc(1, 1);
+        long segs = guest.alloc(32, 8);
+        guest.slice(segs, 16).copyFrom(guest.slice(segment(2, 1, 0), 16));
+        guest.slice(segs + 16, 16).copyFrom(guest.slice(segment(5, 3, 1), 16));
+        assertEquals(VirtioBlock.S_OK, status(ro(header(VirtioBlock.T_WRITE_ZEROES, 0), 16), ro(segs, 32), rw(st, 1)));
+        byte[] expected = original.clone();
+        Arrays.fill(expected, 2 * 512, 3 * 512, (byte) 0);
+        Arrays.fill(expected, 5 * 512, 8 * 512, (byte) 0);
+        assertArrayEquals(expected, file());
+    }
+
+    @Test
+    void badZeroesAndDiscardsChangeNothing() throws IOException {
+        live(false);
+        long st = guest.alloc(1, 1);
+        long segs = guest.alloc(32, 8);
+        guest.slice(segs, 16).copyFrom(guest.slice(segment(2, 1, 0), 16));
+        guest.slice(segs + 16, 16).copyFrom(guest.slice(segment(SECTORS - 1, 2, 0), 16));
+        assertEquals(VirtioBlock.S_IOERR, status(ro(header(VirtioBlock.T_WRITE_ZEROES, 0), 16), ro(segs, 32), rw(st, 1)),
+                "second segment runs past the end");
+        assertEquals(VirtioBlock.S_UNSUPP, status(ro(header(VirtioBlock.T_WRITE_ZEROES, 0), 16), ro(segment(0, 1, 2), 16), rw(st, 1)),
+                "unknown flag");
+        assertEquals(VirtioBlock.S_UNSUPP, status(ro(header(VirtioBlock.T_DISCARD, 0), 16), ro(segment(0, 1, 1), 16), rw(st, 1)),
+                "unmap on discard");
+        assertEquals(VirtioBlock.S_IOERR, status(ro(header(VirtioBlock.T_DISCARD, 0), 16), ro(segment(0, 1, 0), 12), rw(st, 1)),
+                "partial segment");
+        assertEquals(VirtioBlock.S_IOERR, status(ro(header(VirtioBlock.T_DISCARD, 0), 16), ro(segment(-2L, 4, 0), 16), rw(st, 1)),
+                "sector arithmetic wraps");
+        assertEquals(VirtioBlock.S_OK, status(ro(header(VirtioBlock.T_DISCARD, 0), 16), ro(segment(0, SECTORS, 0), 16), rw(st, 1)));
+        assertArrayEquals(original, file(), "discard keeps the data of a raw file");
+    }
+
+    @Test
+    void aSecondOpenOfTheSameImageFails() throws IOException {
+        live(false);
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> VirtioBlock.open(image, false));
+        assertTrue(e.getMessage().contains("already in use"), e.getMessage());
+        block.close();
+        block = VirtioBlock.open(image, false);
+    }
+
+    @Test
+    void aMissingImageFailsWithIoException() {
+        assertThrows(IOException.class, () -> VirtioBlock.open(dir.resolve("missing.img"), true));
+    }
+}
