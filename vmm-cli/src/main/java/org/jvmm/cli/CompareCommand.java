@@ -158,7 +158,7 @@ final class CompareCommand implements Callable<Integer> {
     }
 
     private RunResult run(Path0 path, OutputStream serial, List<String> devices, long[] args) throws IOException {
-        MachineConfig config = new MachineConfig(GuestImages.load(path.guest()), true, 64L << 20, 1, true, serial,
+        MachineConfig config = new MachineConfig(GuestImages.load(path.guest()), true, 64L << 20, 1, true, serial, null,
                 devices.stream().map(DeviceSpec::parse).toList(), args);
         try (RawMachine machine = RawMachine.build(config)) {
             return machine.run(Duration.ofMinutes(10));

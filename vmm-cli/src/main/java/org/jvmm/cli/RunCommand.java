@@ -139,8 +139,10 @@ final class RunCommand implements Callable<Integer> {
             serialOut = Files.newOutputStream(Path.of(serial.substring(4)));
         }
         List<DeviceSpec> specs = devices.stream().map(DeviceSpec::parse).toList();
+        // An interactive run types into COM1; a scripted one must not wait on stdin.
+        java.io.InputStream serialIn = System.console() != null ? System.in : null;
         return new MachineConfig(Files.readAllBytes(payload), mode.equals("long"), memory, cpus, irqchip, serialOut,
-                specs, parseArgs(args));
+                serialIn, specs, parseArgs(args));
     }
 
     static long[] parseArgs(List<String> args) {

@@ -42,6 +42,7 @@ import org.jvmm.devices.debug.DebugExit;
 import org.jvmm.devices.i8042.I8042;
 import org.jvmm.devices.serial.OutputFlusher;
 import org.jvmm.devices.serial.Serial;
+import org.jvmm.devices.serial.SerialInputPump;
 import org.jvmm.cli.trace.JfrTracing;
 import org.jvmm.devices.virtio.VirtioDevice;
 import org.jvmm.devices.virtio.VirtioObserver;
@@ -174,6 +175,9 @@ public final class RawMachine implements AutoCloseable {
         serial = new Serial(com1Irq, config.serialOut());
         resources.add(serial);
         resources.add(OutputFlusher.start(serial));
+        if (config.serialIn() != null) {
+            resources.add(SerialInputPump.start(config.serialIn(), serial));
+        }
         pio.register("com1", Serial.COM1, serial);
         pio.register("i8042", I8042.RANGE, new I8042(control));
         pio.register("debug-exit", DebugExit.RANGE, new DebugExit(control));
