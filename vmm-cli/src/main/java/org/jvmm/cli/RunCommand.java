@@ -147,7 +147,6 @@ final class RunCommand implements Callable<Integer> {
 
     static long[] parseArgs(List<String> args) {
         long[] values = new long[RawLayout.MAX_ARGS];
-        int used = 0;
         for (String arg : args) {
             int eq = arg.indexOf('=');
             try {
@@ -156,7 +155,6 @@ final class RunCommand implements Callable<Integer> {
                     throw new IllegalArgumentException("--arg index must be 0 to 15: '" + arg + "'");
                 }
                 values[index] = Long.decode(arg.substring(eq + 1));
-                used = Math.max(used, index + 1);
             } catch (NumberFormatException | StringIndexOutOfBoundsException e) {
                 throw new IllegalArgumentException("--arg takes N=VALUE, not '" + arg + "'");
             }
