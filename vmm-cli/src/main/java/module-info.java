@@ -5,6 +5,8 @@
 module org.jvmm.cli {
     requires org.jvmm.devices;
     requires info.picocli;
+    requires jdk.jfr;
 
     opens org.jvmm.cli to info.picocli;
+    exports org.jvmm.cli.trace to jdk.jfr;
 }

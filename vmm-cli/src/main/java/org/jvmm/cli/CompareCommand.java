@@ -158,7 +158,7 @@ final class CompareCommand implements Callable<Integer> {
     }
 
     private RunResult run(Path0 path, OutputStream serial, List<String> devices, long[] args) throws IOException {
-        MachineConfig config = new MachineConfig(GuestImages.load(path.guest()), true, 64L << 20, 1, true, serial,
+        MachineConfig config = new MachineConfig(GuestImages.load(path.guest()), true, 64L << 20, 1, true, serial, null,
                 devices.stream().map(DeviceSpec::parse).toList(), args);
         try (RawMachine machine = RawMachine.build(config)) {
             return machine.run(Duration.ofMinutes(10));
@@ -233,7 +233,7 @@ final class CompareCommand implements Callable<Integer> {
                 workload = r.workload();
                 System.out.println(workload.equals("console") ? "-- console output" : "-- block reads");
             }
-            System.out.printf(Locale.ROOT, "%-34s %9d %4s %10d %10s %9.3f %9s %10.1f %9.2f %9s %9s%n", r.path(), r.bytes(),
+            System.out.printf(Locale.ROOT, "%-34s %9d %4s %10d %10s %9.3f %9s %10.1f %9.3f %9s %9s%n", r.path(), r.bytes(),
                     r.verified() ? "yes" : "NO", r.userExits(), r.kvmExits() == null ? "-" : r.kvmExits().toString(),
                     r.userExitsPerKib(), num(r.kvmExitsPerKib(), "%.3f"), r.wallMs(), r.mibPerS(),
                     num(r.userReduction(), "%.0f"), num(r.kvmReduction(), "%.0f"));

@@ -14,6 +14,7 @@ import org.jvmm.cli.machine.MachineConfig;
 import org.jvmm.cli.machine.RawMachine;
 import org.jvmm.cli.machine.RawLayout;
 import org.jvmm.cli.machine.RunResult;
+import org.jvmm.cli.trace.JfrTracing;
 import org.jvmm.core.stats.ExitReport;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -59,12 +60,24 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--stats-json", paramLabel = "FILE", description = "write the exit report as JSON")
     Path statsJson;
 
+    @Option(names = "--stats-interval", paramLabel = "DURATION",
+            description = "print exits/s by reason every DURATION while the guest runs (e.g. 1s, 500ms)")
+    String statsInterval;
+
+    @Option(names = "--jfr", paramLabel = "FILE", description = "record JFR events of every exit and virtio device event")
+    Path jfr;
+
     @Override
     public Integer call() throws IOException {
         MachineConfig config = config(payload, mode, mem, cpus, serial, devices, args, !noIrqchip);
-        try (RawMachine machine = RawMachine.build(config)) {
+        Duration interval = statsInterval == null ? null : parseDuration(statsInterval);
+        JfrTracing tracing = jfr == null ? null : new JfrTracing(jfr);
+        try (RawMachine machine = RawMachine.build(config, tracing)) {
             machine.notes().forEach(n -> System.err.println("jvmm: " + n));
-            RunResult result = machine.run(Duration.ofSeconds(timeoutSeconds));
+            RunResult result;
+            try (LiveStats live = interval == null ? null : new LiveStats(machine.vcpus(), interval, System.err)) {
+                result = machine.run(Duration.ofSeconds(timeoutSeconds));
+            }
             config.serialOut().flush();
             report(machine, result, exitStats, statsJson);
             if (result.error()) {
@@ -73,6 +86,24 @@ final class RunCommand implements Callable<Integer> {
                         .findFirst().ifPresent(e -> System.err.println(e.registers()));
             }
             return result.exitStatus();
+        } finally {
+            if (tracing != null) {
+                tracing.close();
+            }
+        }
+    }
+
+    static Duration parseDuration(String text) {
+        try {
+            if (text.endsWith("ms")) {
+                return Duration.ofMillis(Long.parseLong(text.substring(0, text.length() - 2)));
+            }
+            if (text.endsWith("s")) {
+                return Duration.ofMillis((long) (Double.parseDouble(text.substring(0, text.length() - 1)) * 1000));
+            }
+            return Duration.ofMillis((long) (Double.parseDouble(text) * 1000));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("not a duration: '" + text + "' (use e.g. 1s or 500ms)");
         }
     }
 
@@ -108,13 +139,14 @@ final class RunCommand implements Callable<Integer> {
             serialOut = Files.newOutputStream(Path.of(serial.substring(4)));
         }
         List<DeviceSpec> specs = devices.stream().map(DeviceSpec::parse).toList();
+        // An interactive run types into COM1; a scripted one must not wait on stdin.
+        java.io.InputStream serialIn = System.console() != null ? System.in : null;
         return new MachineConfig(Files.readAllBytes(payload), mode.equals("long"), memory, cpus, irqchip, serialOut,
-                specs, parseArgs(args));
+                serialIn, specs, parseArgs(args));
     }
 
     static long[] parseArgs(List<String> args) {
         long[] values = new long[RawLayout.MAX_ARGS];
-        int used = 0;
         for (String arg : args) {
             int eq = arg.indexOf('=');
             try {
@@ -123,7 +155,6 @@ final class RunCommand implements Callable<Integer> {
                     throw new IllegalArgumentException("--arg index must be 0 to 15: '" + arg + "'");
                 }
                 values[index] = Long.decode(arg.substring(eq + 1));
-                used = Math.max(used, index + 1);
             } catch (NumberFormatException | StringIndexOutOfBoundsException e) {
                 throw new IllegalArgumentException("--arg takes N=VALUE, not '" + arg + "'");
             }

@@ -12,11 +12,13 @@ import java.util.List;
  * @param cpus       number of vCPUs
  * @param irqchip    whether to create the in-kernel PIC/IOAPIC/LAPIC and PIT
  * @param serialOut  where COM1's output goes
+ * @param serialIn   what COM1 receives (the host's stdin for an interactive run), or null
  * @param devices    devices in option order (virtio ones fill slots 0, 1, ...)
  * @param args       workload arguments for the parameter block (up to 16)
  */
 public record MachineConfig(byte[] payload, boolean longMode, long memory, int cpus, boolean irqchip,
-                            OutputStream serialOut, List<DeviceSpec> devices, long[] args) {
+                            OutputStream serialOut, java.io.InputStream serialIn,
+                            List<DeviceSpec> devices, long[] args) {
 
     /** Most vCPUs a raw machine takes. */
     public static final int MAX_CPUS = 64;

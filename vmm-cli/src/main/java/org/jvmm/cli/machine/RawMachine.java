@@ -42,7 +42,10 @@ import org.jvmm.devices.debug.DebugExit;
 import org.jvmm.devices.i8042.I8042;
 import org.jvmm.devices.serial.OutputFlusher;
 import org.jvmm.devices.serial.Serial;
+import org.jvmm.devices.serial.SerialInputPump;
+import org.jvmm.cli.trace.JfrTracing;
 import org.jvmm.devices.virtio.VirtioDevice;
+import org.jvmm.devices.virtio.VirtioObserver;
 import org.jvmm.devices.virtio.blk.VirtioBlock;
 import org.jvmm.devices.virtio.console.VirtioConsole;
 import org.jvmm.devices.virtio.mmio.VirtioMmioTransport;
@@ -74,8 +77,11 @@ public final class RawMachine implements AutoCloseable {
     private KvmCounters counters;
     private Serial serial;
 
-    private RawMachine(MachineConfig config) {
+    private final JfrTracing tracing;
+
+    private RawMachine(MachineConfig config, JfrTracing tracing) {
         this.config = config;
+        this.tracing = tracing;
     }
 
     /**
@@ -87,7 +93,20 @@ public final class RawMachine implements AutoCloseable {
      * @throws IOException  when a device's file cannot be opened
      */
     public static RawMachine build(MachineConfig config) throws IOException {
-        RawMachine machine = new RawMachine(config);
+        return build(config, null);
+    }
+
+    /**
+     * Builds the machine with JFR tracing of every exit and virtio device event.
+     *
+     * @param config  what to build
+     * @param tracing the recording, or null for none
+     * @return the machine, ready to {@link #run}
+     * @throws KvmException when KVM refuses something
+     * @throws IOException  when a device's file cannot be opened
+     */
+    public static RawMachine build(MachineConfig config, JfrTracing tracing) throws IOException {
+        RawMachine machine = new RawMachine(config, tracing);
         try {
             machine.assemble();
             return machine;
@@ -156,6 +175,9 @@ public final class RawMachine implements AutoCloseable {
         serial = new Serial(com1Irq, config.serialOut());
         resources.add(serial);
         resources.add(OutputFlusher.start(serial));
+        if (config.serialIn() != null) {
+            resources.add(SerialInputPump.start(config.serialIn(), serial));
+        }
         pio.register("com1", Serial.COM1, serial);
         pio.register("i8042", I8042.RANGE, new I8042(control));
         pio.register("debug-exit", DebugExit.RANGE, new DebugExit(control));
@@ -180,8 +202,9 @@ public final class RawMachine implements AutoCloseable {
             int gsi = RawLayout.VIRTIO_GSI + slot;
             long base = RawLayout.VIRTIO_BASE + slot * RawLayout.VIRTIO_SLOT_SIZE;
             InterruptLine irq = interruptLine(spec, gsi);
-            VirtioMmioTransport transport = new VirtioMmioTransport(device, memory, irq);
             String name = spec.kind().text + "@" + slot;
+            VirtioMmioTransport transport = new VirtioMmioTransport(device, memory, irq,
+                    tracing == null ? VirtioObserver.NONE : JfrTracing.observer(name));
             mmio.register(name, new AddressRange(base, RawLayout.VIRTIO_SLOT_SIZE), transport);
             if (spec.notifyMode() == DeviceSpec.Notify.IOEVENTFD) {
                 wireIoEventFds(name, transport, device.queueCount(), base + QUEUE_NOTIFY);
@@ -286,7 +309,11 @@ public final class RawMachine implements AutoCloseable {
             if (config.irqchip()) {
                 Lapic.routeLegacyInterrupts(fd);
             }
-            vcpus.add(new Vcpu(fd, new ExitDispatcher(pio, mmio, new ExitStats(id, mmioDevices))));
+            ExitDispatcher dispatcher = new ExitDispatcher(pio, mmio, new ExitStats(id, mmioDevices));
+            if (tracing != null) {
+                dispatcher.setListener(tracing);
+            }
+            vcpus.add(new Vcpu(fd, dispatcher));
         }
     }
 

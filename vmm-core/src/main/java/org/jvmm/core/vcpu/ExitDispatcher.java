@@ -21,6 +21,7 @@ public final class ExitDispatcher {
     private final Bus pio;
     private final Bus mmio;
     private final ExitStats stats;
+    private volatile ExitListener listener;
 
     /**
      * Creates a dispatcher.
@@ -33,6 +34,16 @@ public final class ExitDispatcher {
         this.pio = pio;
         this.mmio = mmio;
         this.stats = stats;
+    }
+
+    /**
+     * Installs a listener that sees every exit (tracing). Without one, the exit path pays a single
+     * null check.
+     *
+     * @param listener the listener, or null to remove it
+     */
+    public void setListener(ExitListener listener) {
+        this.listener = listener;
     }
 
     /** {@return the accounting this dispatcher records into} */
@@ -65,8 +76,15 @@ public final class ExitDispatcher {
         } else {
             action = STOP;
         }
-        if (stats.enabled()) {
+        ExitListener l = listener;
+        if (stats.enabled() || l != null) {
             long nanos = System.nanoTime() - exitNanos;
+            if (l != null) {
+                l.exitHandled(stats.vcpu(), run, code, nanos);
+            }
+            if (!stats.enabled()) {
+                return action;
+            }
             stats.record(code, nanos);
             if (port >= 0) {
                 stats.recordPort(port, nanos, unclaimed);
