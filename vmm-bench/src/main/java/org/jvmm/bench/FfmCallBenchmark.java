@@ -27,7 +27,7 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * The cost of one cheap ioctl downcall: through the project's sys layer with errno capture
  * ({@link Libc#ioctl(CallState, int, long, long)}), through it without capture
- * ({@link Libc#ioctlNoErrno}), and the raw downcall built here ({@code raw*}, the baselines).
+ * ({@link Libc#ioctlNoErrno}), and the raw downcall built here ({@code raw*}, the baselines; results_md.py pairs {@code rawX} with {@code x}).
  * The call is {@code ioctl(-1, 0, 0)}, which the kernel fails at once with EBADF: it needs no
  * {@code /dev/kvm} and is about as cheap as {@code KVM_CHECK_EXTENSION} (a syscall that does
  * almost nothing). On a KVM host the same shape with the /dev/kvm fd would be the issue's
@@ -82,14 +82,14 @@ public class FfmCallBenchmark {
 
     /** The sys layer with errno capture, as the KVM wrappers call it; reads errno as a check would. */
     @Benchmark
-    public int libcIoctlErrno() {
+    public int ioctlErrno() {
         int result = Libc.ioctl(state, BAD_FD, 0, 0);
         return result == -1 ? state.errno() : result;
     }
 
     /** The sys layer without errno capture. */
     @Benchmark
-    public int libcIoctlNoErrno() {
+    public int ioctlNoErrno() {
         return Libc.ioctlNoErrno(BAD_FD, 0, 0);
     }
 
@@ -101,13 +101,13 @@ public class FfmCallBenchmark {
 
     /** Baseline: the raw downcall handle, no capture, no wrapper. */
     @Benchmark
-    public int rawIoctl() throws Throwable {
+    public int rawIoctlNoErrno() throws Throwable {
         return (int) RAW_IOCTL.invokeExact(BAD_FD, 0L, 0L);
     }
 
     /** Lower bound: a critical downcall (no thread state transition); not safe for a blocking KVM_RUN. */
     @Benchmark
-    public int rawIoctlCritical() throws Throwable {
+    public int criticalIoctlNoErrno() throws Throwable {
         return (int) RAW_IOCTL_CRITICAL.invokeExact(BAD_FD, 0L, 0L);
     }
 }
