@@ -420,11 +420,16 @@ public final class VirtioMmioTransport implements BusDevice {
         synchronized (lock) {
             if ((status & DeviceStatus.DRIVER_OK) == 0
                     || (status & (DeviceStatus.DEVICE_NEEDS_RESET | DeviceStatus.FAILED)) != 0) {
-                guestError("notify of queue {0} in status 0x{1}", Integer.toUnsignedString(queue), Integer.toHexString(status));
+                // A notify storm on a dead device must not allocate per kick: format only when logged.
+                if (LOG.isLoggable(Level.DEBUG)) {
+                    guestError("notify of queue {0} in status 0x{1}", Integer.toUnsignedString(queue), Integer.toHexString(status));
+                }
                 return;
             }
             if (Integer.compareUnsigned(queue, queues.length) >= 0 || !queues[queue].isReady()) {
-                guestError("notify of queue {0}, which is not ready", Integer.toUnsignedString(queue));
+                if (LOG.isLoggable(Level.DEBUG)) {
+                    guestError("notify of queue {0}, which is not ready", Integer.toUnsignedString(queue));
+                }
                 return;
             }
             observer.queueNotified(queue);
