@@ -31,7 +31,7 @@ final class HtmlReport {
             page.append("<table><tr><th>path</th><th>bytes</th><th>verified</th><th>user exits</th><th>KVM exits</th>"
                     + "<th>MiB/s</th></tr>\n");
             for (CompareCommand.Row r : part) {
-                page.append(String.format(Locale.ROOT, "<tr><td>%s</td><td>%d</td><td%s>%s</td><td>%d</td><td>%s</td><td>%.2f</td></tr>%n",
+                page.append(String.format(Locale.ROOT, "<tr><td>%s</td><td>%d</td><td%s>%s</td><td>%d</td><td>%s</td><td>%.3f</td></tr>%n",
                         escape(r.path()), r.bytes(), r.verified() ? "" : " class=\"bad\"", r.verified() ? "yes" : "NO",
                         r.userExits(), r.kvmExits() == null ? "-" : r.kvmExits(), r.mibPerS()));
             }
