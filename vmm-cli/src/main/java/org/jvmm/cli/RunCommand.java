@@ -75,7 +75,21 @@ final class RunCommand implements Callable<Integer> {
         MachineConfig config = config(payload, mode, mem, cpus, serial, devices, args, !noIrqchip);
         Duration interval = statsInterval == null ? null : parseDuration(statsInterval);
         JfrTracing tracing = jfr == null ? null : new JfrTracing(jfr);
+        java.util.concurrent.CountDownLatch closed = new java.util.concurrent.CountDownLatch(1);
+        Thread hook = null;
         try (RawMachine machine = RawMachine.build(config, tracing)) {
+            // SIGTERM/SIGINT: stop the vCPUs, let this thread report, flush and close, then let the JVM exit.
+            hook = Thread.ofPlatform().unstarted(() -> {
+                machine.stop("stopped by a signal");
+                try {
+                    if (closed.await(10, java.util.concurrent.TimeUnit.SECONDS)) {
+                        System.err.println("jvmm: stopped by a signal; disks flushed and closed");
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            Runtime.getRuntime().addShutdownHook(hook);
             machine.notes().forEach(n -> System.err.println("jvmm: " + n));
             RunResult result;
             try (LiveStats live = interval == null ? null : new LiveStats(machine.vcpus(), interval, System.err)) {
@@ -92,6 +106,14 @@ final class RunCommand implements Callable<Integer> {
         } finally {
             if (tracing != null) {
                 tracing.close();
+            }
+            closed.countDown();
+            if (hook != null) {
+                try {
+                    Runtime.getRuntime().removeShutdownHook(hook);
+                } catch (IllegalStateException shuttingDown) {
+                    // the hook is what is running: it returns once closed counts down
+                }
             }
         }
     }

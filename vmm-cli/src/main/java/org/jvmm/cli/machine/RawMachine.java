@@ -366,6 +366,15 @@ public final class RawMachine implements AutoCloseable {
     }
 
     /**
+     * Stops the guest from another thread (a signal, a controller): {@link #run} returns soon after.
+     *
+     * @param cause what the result's summary says
+     */
+    public void stop(String cause) {
+        requestStop(cause, -1);
+    }
+
+    /**
      * Runs the guest until it stops itself, a vCPU fails, or {@code timeout} passes.
      *
      * @param timeout the longest run
