@@ -3,6 +3,7 @@ package org.jvmm.cli;
 import java.io.IOException;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.NoSuchFileException;
+import org.jvmm.cli.machine.RawMachine;
 import org.jvmm.core.kvm.KvmException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -11,12 +12,18 @@ import picocli.CommandLine.Command;
 @Command(name = "jvmm", mixinStandardHelpOptions = true, version = "jvmm 0.1.0",
         description = "A minimal KVM hypervisor in Java (FFM): run guests and see what their VM exits cost.",
         subcommands = {RunCommand.class, CompareCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
-public final class Main {
+public final class Main implements Runnable {
 
     /** Exit status for a usage or input error. */
     static final int USAGE_ERROR = 2;
 
     private Main() {}
+
+    /** Runs when no subcommand was given. */
+    @Override
+    public void run() {
+        throw new IllegalArgumentException("missing subcommand: run, compare or bench (see jvmm --help)");
+    }
 
     /**
      * Entry point.
@@ -27,7 +34,13 @@ public final class Main {
         System.exit(execute(args));
     }
 
-    static int execute(String... args) {
+    /**
+     * Runs the command without exiting the JVM (for tests and embedders).
+     *
+     * @param args the command line
+     * @return the exit status
+     */
+    public static int execute(String... args) {
         CommandLine cli = new CommandLine(new Main());
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
             System.err.println("jvmm: " + describe(e));
@@ -46,12 +59,16 @@ public final class Main {
 
     /** One line for an error, with what to do about it where that is known. */
     static String describe(Exception e) {
-        if (e instanceof KvmException k && k.operation().startsWith("open /dev/kvm")) {
+        if (e instanceof KvmException k && k.operation().startsWith("open ")) {
+            String node = k.operation().substring(5);
             return switch (k.errno()) { // ENOENT, ENODEV; EACCES, EPERM
-                case 2, 19 -> "/dev/kvm does not exist: this host has no KVM (load kvm_intel or kvm_amd, or use a host with virtualization)";
-                case 13, 1 -> "no permission to open /dev/kvm (add yourself to the kvm group or run as root)";
-                default -> k.getMessage();
+                case 2, 19 -> node + " does not exist: this host has no KVM (load kvm_intel or kvm_amd, or use a host with virtualization)";
+                case 13, 1 -> "no permission to open " + node + " (add yourself to the kvm group or run as root)";
+                default -> "cannot open " + node + ": " + k.getMessage();
             };
+        }
+        if (e instanceof KvmException k && k.operation().equals("KVM_GET_API_VERSION")) {
+            return RawMachine.kvmDevice() + " is not a KVM device (" + k.getMessage() + ")";
         }
         if (e instanceof NoSuchFileException n) {
             return "no such file: " + n.getFile();

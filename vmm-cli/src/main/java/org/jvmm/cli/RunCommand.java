@@ -69,10 +69,27 @@ final class RunCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
+        if (timeoutSeconds <= 0) {
+            throw new IllegalArgumentException("--timeout must be a positive number of seconds, not " + timeoutSeconds);
+        }
         MachineConfig config = config(payload, mode, mem, cpus, serial, devices, args, !noIrqchip);
         Duration interval = statsInterval == null ? null : parseDuration(statsInterval);
         JfrTracing tracing = jfr == null ? null : new JfrTracing(jfr);
+        java.util.concurrent.CountDownLatch closed = new java.util.concurrent.CountDownLatch(1);
+        Thread hook = null;
         try (RawMachine machine = RawMachine.build(config, tracing)) {
+            // SIGTERM/SIGINT: stop the vCPUs, let this thread report, flush and close, then let the JVM exit.
+            hook = Thread.ofPlatform().unstarted(() -> {
+                machine.stop("stopped by a signal");
+                try {
+                    if (closed.await(10, java.util.concurrent.TimeUnit.SECONDS)) {
+                        System.err.println("jvmm: stopped by a signal; disks flushed and closed");
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            Runtime.getRuntime().addShutdownHook(hook);
             machine.notes().forEach(n -> System.err.println("jvmm: " + n));
             RunResult result;
             try (LiveStats live = interval == null ? null : new LiveStats(machine.vcpus(), interval, System.err)) {
@@ -89,6 +106,14 @@ final class RunCommand implements Callable<Integer> {
         } finally {
             if (tracing != null) {
                 tracing.close();
+            }
+            closed.countDown();
+            if (hook != null) {
+                try {
+                    Runtime.getRuntime().removeShutdownHook(hook);
+                } catch (IllegalStateException shuttingDown) {
+                    // the hook is what is running: it returns once closed counts down
+                }
             }
         }
     }
@@ -123,6 +148,7 @@ final class RunCommand implements Callable<Integer> {
         if (!mode.equals("long") && !mode.equals("real")) {
             throw new IllegalArgumentException("--mode must be real or long, not '" + mode + "'");
         }
+        List<DeviceSpec> specs = devices.stream().map(DeviceSpec::parse).toList();
         long memory = Sizes.parse(mem);
         if (memory == 0 || memory % 4096 != 0) {
             throw new IllegalArgumentException("--mem must be a positive multiple of 4 KiB, not " + mem);
@@ -131,6 +157,16 @@ final class RunCommand implements Callable<Integer> {
         if (hostMemory > 0 && memory > hostMemory) {
             throw new IllegalArgumentException("--mem " + mem + " is more than this host's " + (hostMemory >> 20) + " MiB");
         }
+        checkReadable(payload, "payload");
+        for (DeviceSpec spec : specs) {
+            if (spec.path() != null) {
+                checkReadable(spec.path(), spec.kind().text() + " image");
+                if (!spec.readOnly() && !Files.isWritable(spec.path())) {
+                    throw new IllegalArgumentException(spec.kind().text() + " image " + spec.path()
+                            + " is not writable (add ,ro to open it read-only)");
+                }
+            }
+        }
         OutputStream serialOut = System.out;
         if (serial != null) {
             if (!serial.startsWith("out=") || serial.length() == 4) {
@@ -138,11 +174,22 @@ final class RunCommand implements Callable<Integer> {
             }
             serialOut = Files.newOutputStream(Path.of(serial.substring(4)));
         }
-        List<DeviceSpec> specs = devices.stream().map(DeviceSpec::parse).toList();
         // An interactive run types into COM1; a scripted one must not wait on stdin.
         java.io.InputStream serialIn = System.console() != null ? System.in : null;
         return new MachineConfig(Files.readAllBytes(payload), mode.equals("long"), memory, cpus, irqchip, serialOut,
                 serialIn, specs, parseArgs(args));
+    }
+
+    private static void checkReadable(Path file, String what) {
+        if (!Files.exists(file)) {
+            throw new IllegalArgumentException(what + " " + file + ": no such file");
+        }
+        if (Files.isDirectory(file)) {
+            throw new IllegalArgumentException(what + " " + file + " is a directory");
+        }
+        if (!Files.isReadable(file)) {
+            throw new IllegalArgumentException(what + " " + file + " is not readable (permission denied)");
+        }
     }
 
     static long[] parseArgs(List<String> args) {

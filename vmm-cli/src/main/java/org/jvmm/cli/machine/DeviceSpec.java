@@ -34,6 +34,11 @@ public record DeviceSpec(Kind kind, Map<String, String> options) {
             this.keys = keys;
         }
 
+        /** {@return the name used on the command line} */
+        public String text() {
+            return text;
+        }
+
         /** {@return whether the device sits in a virtio-mmio slot} */
         public boolean isVirtio() {
             return this != ATA_PIO;

@@ -39,14 +39,20 @@ public record MachineConfig(byte[] payload, boolean longMode, long memory, int c
         if (payload.length == 0) {
             throw new IllegalArgumentException("the payload is empty");
         }
+        if (memory < RawLayout.MIN_MEMORY) {
+            throw new IllegalArgumentException("--mem must be at least " + (RawLayout.MIN_MEMORY >> 20) + " MiB");
+        }
         long load = longMode ? RawLayout.LONG_MODE_ENTRY : RawLayout.REAL_MODE_ENTRY;
         long limit = longMode ? Math.min(memory, RawLayout.MMIO_HOLE) : RawLayout.REAL_MODE_LIMIT;
         if (load + payload.length > limit) {
             throw new IllegalArgumentException("the payload (" + payload.length + " bytes at 0x" + Long.toHexString(load)
                     + ") does not fit in " + (longMode ? "RAM of " + memory + " bytes" : "the real-mode first MiB"));
         }
-        if (memory < RawLayout.MIN_MEMORY) {
-            throw new IllegalArgumentException("--mem must be at least " + (RawLayout.MIN_MEMORY >> 20) + " MiB");
+        for (DeviceSpec d : devices) {
+            if (d.kind().isVirtio() && !irqchip && d.irqMode(false) != DeviceSpec.Irq.NONE) {
+                throw new IllegalArgumentException(d.kind().text + ": irq=" + d.irqMode(false).name().toLowerCase(java.util.Locale.ROOT)
+                        + " needs the in-kernel irqchip (drop --no-irqchip)");
+            }
         }
         long virtio = devices.stream().filter(d -> d.kind().isVirtio()).count();
         if (virtio > RawLayout.MAX_VIRTIO_SLOTS) {

@@ -61,6 +61,9 @@ public final class RawMachine implements AutoCloseable {
     private static final Logger LOG = System.getLogger(RawMachine.class.getName());
     private static final long QUEUE_NOTIFY = 0x50;
 
+    /** System property naming the KVM device node to open instead of {@code /dev/kvm} (for tests). */
+    public static final String KVM_DEVICE_PROPERTY = "jvmm.kvm.device";
+
     private final MachineConfig config;
     private final List<AutoCloseable> resources = new ArrayList<>();
     private final Bus pio = new Bus("pio");
@@ -69,6 +72,7 @@ public final class RawMachine implements AutoCloseable {
     private final List<Thread> deviceThreads = new ArrayList<>();
     private final AtomicReference<String> stopCause = new AtomicReference<>();
     private final List<String> notes = new ArrayList<>();
+    private final Map<DeviceSpec, AutoCloseable> backends = new java.util.IdentityHashMap<>();
     private volatile int debugExitStatus = -1;
     private volatile boolean stopping;
     private Kvm kvm;
@@ -117,7 +121,9 @@ public final class RawMachine implements AutoCloseable {
     }
 
     private void assemble() throws IOException {
-        kvm = Kvm.open();
+        // Files first: a missing, read-only or locked image is the user's to fix whether or not KVM is there.
+        openBackends();
+        kvm = Kvm.open(kvmDevice());
         resources.add(kvm);
         vm = kvm.createVm();
         resources.add(vm);
@@ -140,6 +146,27 @@ public final class RawMachine implements AutoCloseable {
         if (kvm.checkExtension(Capability.BINARY_STATS_FD) > 0) {
             counters = KvmCounters.open(vm, vm.vcpus());
             resources.add(counters);
+        }
+    }
+
+    /** {@return the KVM device node: {@value #KVM_DEVICE_PROPERTY} if set, else /dev/kvm} */
+    public static java.nio.file.Path kvmDevice() {
+        String node = System.getProperty(KVM_DEVICE_PROPERTY);
+        return node == null || node.isEmpty() ? Kvm.DEFAULT_PATH : java.nio.file.Path.of(node);
+    }
+
+    private void openBackends() throws IOException {
+        for (DeviceSpec spec : config.devices()) {
+            AutoCloseable backend = switch (spec.kind()) {
+                case VIRTIO_BLK -> VirtioBlock.open(spec.path(), spec.readOnly());
+                case ATA_PIO -> AtaPio.open(spec.path(), spec.readOnly());
+                case VIRTIO_CONSOLE -> spec.out() == null ? null : Files.newOutputStream(spec.out());
+                case VIRTIO_RNG -> null;
+            };
+            if (backend != null) {
+                resources.add(backend);
+                backends.put(spec, backend);
+            }
         }
     }
 
@@ -192,11 +219,11 @@ public final class RawMachine implements AutoCloseable {
             }
             VirtioDevice device = switch (spec.kind()) {
                 case VIRTIO_CONSOLE -> new VirtioConsole(Channels.newChannel(consoleOut(spec)), 80, 25);
-                case VIRTIO_BLK -> VirtioBlock.open(spec.path(), spec.readOnly());
+                case VIRTIO_BLK -> (VirtioBlock) backends.get(spec);
                 case VIRTIO_RNG -> new VirtioRng();
                 default -> throw new IllegalStateException(spec.kind().name());
             };
-            if (device instanceof AutoCloseable closeable) {
+            if (device instanceof AutoCloseable closeable && spec.kind() != DeviceSpec.Kind.VIRTIO_BLK) {
                 resources.add(closeable);
             }
             int gsi = RawLayout.VIRTIO_GSI + slot;
@@ -213,19 +240,13 @@ public final class RawMachine implements AutoCloseable {
         }
     }
 
-    private void addAta(DeviceSpec spec) throws IOException {
-        AtaPio ata = AtaPio.open(spec.path(), spec.readOnly());
-        resources.add(ata);
+    private void addAta(DeviceSpec spec) {
+        AtaPio ata = (AtaPio) backends.get(spec);
         pio.register("ata-pio", AtaPio.RANGE, ata);
     }
 
-    private OutputStream consoleOut(DeviceSpec spec) throws IOException {
-        if (spec.out() == null) {
-            return config.serialOut();
-        }
-        OutputStream out = Files.newOutputStream(spec.out());
-        resources.add(out);
-        return out;
+    private OutputStream consoleOut(DeviceSpec spec) {
+        return spec.out() == null ? config.serialOut() : (OutputStream) backends.get(spec);
     }
 
     private InterruptLine interruptLine(DeviceSpec spec, int gsi) {
@@ -342,6 +363,15 @@ public final class RawMachine implements AutoCloseable {
             debugExitStatus = status;
         }
         vcpus.forEach(Vcpu::stop);
+    }
+
+    /**
+     * Stops the guest from another thread (a signal, a controller): {@link #run} returns soon after.
+     *
+     * @param cause what the result's summary says
+     */
+    public void stop(String cause) {
+        requestStop(cause, -1);
     }
 
     /**

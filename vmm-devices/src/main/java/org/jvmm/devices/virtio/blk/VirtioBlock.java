@@ -424,6 +424,17 @@ public final class VirtioBlock implements VirtioDevice, AutoCloseable {
     @Override
     public void close() throws IOException {
         try {
+            // A clean stop (end of run, SIGTERM) leaves nothing the guest wrote in the page cache only.
+            if (!readOnly && channel.isOpen()) {
+                channel.force(true);
+            }
+        } finally {
+            releaseAndClose();
+        }
+    }
+
+    private void releaseAndClose() throws IOException {
+        try {
             if (lock.isValid()) {
                 lock.release();
             }

@@ -1,0 +1,230 @@
+package org.jvmm.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.jvmm.cli.machine.DeviceSpec;
+import org.jvmm.cli.machine.MachineConfig;
+import org.jvmm.cli.machine.RawMachine;
+import org.jvmm.cli.machine.RunResult;
+import org.jvmm.core.kvm.Kvm;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Lifecycle and resources under real KVM: many create/run/close cycles leave file descriptors and
+ * memory flat; closing a VM whose vCPU is inside KVM_RUN, or whose ioeventfd device thread is
+ * waiting, is prompt and leaves nothing open; SIGTERM on {@code jvmm run} stops the guest cleanly.
+ * Without /dev/kvm the tests are skipped with a reason, or fail when CI=true.
+ */
+@Tag("kvm")
+class LifecycleTest {
+
+    /** Real mode: {@code mov al, 0; out 0xf4, al} (debug exit 0), then {@code jmp $}. */
+    static final byte[] EXIT_GUEST = {(byte) 0xb0, 0, (byte) 0xe6, (byte) 0xf4, (byte) 0xeb, (byte) 0xfe};
+    /** Real mode: {@code mov al, 'R'; mov dx, 0x3f8; out dx, al; jmp $}. */
+    static final byte[] LOOP_GUEST = {(byte) 0xb0, 'R', (byte) 0xba, (byte) 0xf8, 0x03, (byte) 0xee, (byte) 0xeb, (byte) 0xfe};
+    /** Real mode: {@code ud2} with no IDT: a triple fault. */
+    static final byte[] UD2_GUEST = {0x0f, 0x0b};
+
+    @TempDir
+    Path tmp;
+
+    @BeforeAll
+    static void requireKvm() {
+        try (Kvm kvm = Kvm.open()) {
+            assertTrue(kvm.fd() >= 0);
+        } catch (RuntimeException e) {
+            String reason = "no usable /dev/kvm (" + e.getMessage() + "); run with scripts/nested-kvm.sh";
+            if ("true".equals(System.getenv("CI"))) {
+                fail(reason);
+            }
+            Assumptions.abort(reason);
+        }
+    }
+
+    private MachineConfig config(byte[] payload, Path image, OutputStream out) {
+        List<DeviceSpec> devices = new ArrayList<>();
+        if (image != null) {
+            devices.add(DeviceSpec.parse("virtio-blk,path=" + image + ",notify=ioeventfd,irq=irqfd"));
+            devices.add(DeviceSpec.parse("virtio-rng,notify=ioeventfd"));
+            devices.add(DeviceSpec.parse("virtio-console"));
+        }
+        return new MachineConfig(payload, false, 16L << 20, 1, true, out, null, devices, new long[16]);
+    }
+
+    @Test
+    void cyclesLeaveFdsAndMemoryFlat() throws IOException {
+        int cycles = Integer.getInteger("jvmm.lifecycle.cycles", 200);
+        Path image = tmp.resolve("disk.img");
+        Files.write(image, new byte[1 << 20]);
+        for (int i = 0; i < 20; i++) { // warm up: classes, JIT, arenas, thread pools
+            cycle(image);
+        }
+        System.gc();
+        long fdsBefore = openFds();
+        long rssBefore = status("VmRSS");
+        long vmBefore = status("VmSize");
+        long start = System.nanoTime();
+        for (int i = 0; i < cycles; i++) {
+            cycle(image);
+        }
+        long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+        System.gc();
+        long fdsAfter = openFds();
+        long rssAfter = status("VmRSS");
+        long vmAfter = status("VmSize");
+        System.out.printf("lifecycle: %d cycles in %d ms (%.2f ms each); fds %d -> %d; VmRSS %d -> %d KiB;"
+                + " VmSize %d -> %d KiB%n", cycles, millis, (double) millis / cycles, fdsBefore, fdsAfter,
+                rssBefore, rssAfter, vmBefore, vmAfter);
+        assertEquals(1 << 20, Files.size(image), "image size unchanged");
+        assertTrue(fdsAfter - fdsBefore <= 2, "fds leaked: " + fdsBefore + " -> " + fdsAfter);
+        // One leaked 16 MiB guest RAM mapping per cycle would add cycles * 16 MiB to VmSize.
+        assertTrue(vmAfter - vmBefore < 64 * 1024, "VmSize grew: " + vmBefore + " -> " + vmAfter + " KiB");
+        assertTrue(rssAfter - rssBefore < 64 * 1024, "VmRSS grew: " + rssBefore + " -> " + rssAfter + " KiB");
+    }
+
+    private void cycle(Path image) throws IOException {
+        try (RawMachine machine = RawMachine.build(config(EXIT_GUEST, image, OutputStream.nullOutputStream()))) {
+            RunResult result = machine.run(Duration.ofSeconds(30));
+            assertEquals(1, result.exitStatus(), result.summary()); // debug exit 0 -> (0 << 1) | 1
+        }
+    }
+
+    @Test
+    void closeWhileInKvmRunAndDeviceThreadsWaiting() throws Exception {
+        Path image = tmp.resolve("disk.img");
+        Files.write(image, new byte[1 << 20]);
+        long fdsBefore = openFds();
+        RawMachine machine = RawMachine.build(config(LOOP_GUEST, image, OutputStream.nullOutputStream()));
+        Thread runner = Thread.ofPlatform().start(() -> machine.run(Duration.ofSeconds(600)));
+        Thread.sleep(1000); // the vCPU spins in KVM_RUN; the ioeventfd threads block in read(2)
+        assertTrue(runner.isAlive(), "the looping guest is still running");
+        assertTrue(threads("virtio-blk@0-q0"), "device thread waiting");
+        assertTrue(openFds() > fdsBefore, "the VM holds fds while it runs");
+        long start = System.nanoTime();
+        machine.stop("test");
+        runner.join(10_000);
+        machine.close();
+        long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+        System.out.println("lifecycle: stop + close of a running VM took " + millis + " ms");
+        assertFalse(runner.isAlive(), "run() returned");
+        assertTrue(millis < 5000, "close took " + millis + " ms");
+        for (int i = 0; i < 100 && (threads("virtio-blk@0-q0") || threads("vcpu-0")); i++) {
+            Thread.sleep(10);
+        }
+        assertFalse(threads("virtio-blk@0-q0") || threads("vcpu-0"), "no vCPU or device thread left");
+        assertEquals(fdsBefore, openFds(), "fds after close");
+    }
+
+    @Test
+    void closeWithoutStopWhileInKvmRun() throws Exception {
+        long fdsBefore = openFds();
+        RawMachine machine = RawMachine.build(config(LOOP_GUEST, null, OutputStream.nullOutputStream()));
+        Thread runner = Thread.ofPlatform().start(() -> machine.run(Duration.ofSeconds(600)));
+        Thread.sleep(500);
+        long start = System.nanoTime();
+        machine.close(); // from another thread, with the vCPU inside KVM_RUN
+        runner.join(10_000);
+        assertFalse(runner.isAlive(), "run() returned after close");
+        assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(5), "close was prompt");
+        assertEquals(fdsBefore, openFds(), "fds after close");
+    }
+
+    @Test
+    void garbagePayloadIsAGuestErrorNotACrash() throws IOException {
+        Path payload = tmp.resolve("ud2.bin");
+        Files.write(payload, UD2_GUEST);
+        PrintStream err = System.err;
+        ByteArrayOutputStream captured = new ByteArrayOutputStream();
+        int status;
+        try {
+            System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
+            status = Main.execute("run", "--payload", payload.toString(), "--mode", "real", "--timeout", "30");
+        } finally {
+            System.setErr(err);
+        }
+        String text = captured.toString(StandardCharsets.UTF_8);
+        assertEquals(1, status, text);
+        assertTrue(text.startsWith("jvmm: guest stopped: SHUTDOWN"), text);
+        assertFalse(text.contains("\tat "), text);
+    }
+
+    @Test
+    void sigtermStopsRunCleanly() throws Exception {
+        Path payload = tmp.resolve("loop.bin");
+        Files.write(payload, LOOP_GUEST);
+        Path image = tmp.resolve("disk.img");
+        Files.write(image, new byte[1 << 20]);
+        String java = ProcessHandle.current().info().command().orElse("java");
+        String path = System.getProperty("java.class.path") + java.io.File.pathSeparator
+                + System.getProperty("jdk.module.path", "");
+        Process child = new ProcessBuilder(java, "--enable-native-access=ALL-UNNAMED", "-cp", path, "org.jvmm.cli.Main",
+                "run", "--payload", payload.toString(), "--mode", "real",
+                "--device", "virtio-blk,path=" + image + ",notify=ioeventfd").start();
+        ByteArrayOutputStream stderr = new ByteArrayOutputStream();
+        Thread.ofPlatform().start(() -> copy(child.getErrorStream(), stderr));
+        InputStream out = child.getInputStream();
+        int first = out.read(); // the guest printed 'R': it is running
+        assertEquals('R', first, "guest output; stderr: " + stderr);
+        long start = System.nanoTime();
+        child.destroy(); // SIGTERM
+        assertTrue(child.waitFor(10, TimeUnit.SECONDS), "jvmm exits after SIGTERM");
+        long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+        System.out.println("lifecycle: jvmm run exited " + millis + " ms after SIGTERM, status " + child.exitValue());
+        Thread.sleep(200);
+        String text = stderr.toString(StandardCharsets.UTF_8);
+        assertFalse(text.contains("\tat ") || text.contains("Exception"), text);
+        assertTrue(text.contains("jvmm: stopped by a signal; disks flushed and closed"), text);
+        assertEquals(1 << 20, Files.size(image));
+        // The lock is gone with the process: a new VM can open the image.
+        try (var channel = java.nio.channels.FileChannel.open(image, java.nio.file.StandardOpenOption.WRITE);
+             var lock = channel.tryLock()) {
+            assertTrue(lock != null);
+        }
+    }
+
+    private static void copy(InputStream in, ByteArrayOutputStream sink) {
+        try {
+            in.transferTo(sink);
+        } catch (IOException e) {
+            // the child is gone
+        }
+    }
+
+    private static boolean threads(String name) {
+        return Thread.getAllStackTraces().keySet().stream().anyMatch(t -> t.getName().equals(name) && t.isAlive());
+    }
+
+    static long openFds() throws IOException {
+        try (var fds = Files.list(Path.of("/proc/self/fd"))) {
+            return fds.count();
+        }
+    }
+
+    static long status(String key) throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+            if (line.startsWith(key + ":")) {
+                return Long.parseLong(line.replaceAll("[^0-9]", ""));
+            }
+        }
+        throw new IllegalStateException("no " + key + " in /proc/self/status");
+    }
+}
