@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# Runs every Jazzer fuzz target in fuzzing mode for SECONDS each (default 30), one after another,
+# and prints per target the executions and findings. Exits non-zero if any target finds something
+# (or fails to run). A finding is written by Jazzer as a regression seed under
+# <module>/src/test/resources/<package>/<Class>Inputs/<method>/: commit it with the fix, and every
+# `mvn verify` replays it from then on. The corpus grows in .cifuzz-corpus/ (ignored by git), so
+# repeated runs continue where the last one stopped.
+#
+# Usage: scripts/fuzz.sh [SECONDS] [FILTER]   FILTER: only targets whose name contains it
+set -u
+cd "$(dirname "$0")/.." || exit 1
+. scripts/find-jdk.sh && jvmm_find_jdk || exit 1
+
+seconds="${1:-30}"
+filter="${2:-}"
+case "$seconds" in ''|*[!0-9]*) echo "usage: scripts/fuzz.sh [SECONDS] [FILTER]" >&2; exit 2 ;; esac
+
+# module  class#method
+targets=(
+  "vmm-devices org.jvmm.devices.virtio.queue.VirtqueueFuzzTest#splitRing"
+  "vmm-devices org.jvmm.devices.virtio.mmio.VirtioMmioFuzzTest#registerFile"
+  "vmm-devices org.jvmm.devices.virtio.blk.VirtioBlockFuzzTest#requests"
+  "vmm-devices org.jvmm.devices.serial.SerialFuzzTest#registers"
+  "vmm-devices org.jvmm.devices.ata.AtaPioFuzzTest#ports"
+)
+for extra in scripts/fuzz-targets.d/*; do   # targets of modules that come later, one per line
+  [ -f "$extra" ] && while read -r line; do [ -n "$line" ] && targets+=("$line"); done < "$extra"
+done
+
+logs="${TMPDIR:-/tmp}/jvmm-fuzz.$$"
+mkdir -p "$logs"
+failed=0
+summary=()
+start_all=$(date +%s)
+for t in "${targets[@]}"; do
+  module="${t%% *}"; test="${t#* }"
+  case "$test" in *"$filter"*) ;; *) continue ;; esac
+  log="$logs/${test##*.}.log"
+  echo "== fuzzing $test for ${seconds}s (log: $log)"
+  start=$(date +%s)
+  JAZZER_FUZZ=1 mvn -B -ntp -pl "$module" -am test \
+      -Dsurefire.failIfNoSpecifiedTests=false -Dtest="$test" \
+      -Djazzer.max_duration="${seconds}s" -Djazzer.instrument='org.jvmm.**' > "$log" 2>&1
+  rc=$?
+  took=$(( $(date +%s) - start ))
+  execs=$(sed -n 's/^Done \([0-9]*\) runs.*/\1/p' "$log" | tail -1)
+  [ -n "$execs" ] || execs=$(sed -n 's/^#\([0-9]*\).*/\1/p' "$log" | tail -1)
+  findings=$(grep -c -e '^== Java Exception:' -e 'ERROR: libFuzzer:' "$log")
+  if [ "$rc" -ne 0 ] && [ "$findings" -eq 0 ]; then
+    status="ERROR (mvn exit $rc, no finding parsed: see the log)"
+  elif [ "$findings" -ne 0 ]; then
+    status="FINDING"
+    grep -m1 -A3 -e '^== Java Exception:' "$log"
+    grep -e 'Test unit written to' -e 'Inputs/' "$log" | head -3
+  else
+    status="ok"
+  fi
+  [ "$status" = ok ] || failed=1
+  line=$(printf '%-58s executions %10s  findings %s  %4ss  %s' "$test" "${execs:-?}" "$findings" "$took" "$status")
+  echo "$line"
+  summary+=("$line")
+done
+echo
+echo "== summary (${seconds}s per target, $(nproc) cores, total $(( $(date +%s) - start_all ))s)"
+printf '%s\n' "${summary[@]}"
+if [ "$failed" -ne 0 ]; then
+  echo "fuzz: FAILED (logs in $logs)"
+  exit 1
+fi
+rm -rf "$logs"
+echo "fuzz: no findings"
