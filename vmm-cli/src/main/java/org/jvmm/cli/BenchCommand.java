@@ -32,7 +32,9 @@ import picocli.CommandLine.Parameters;
  * same guest under a bare C loop built on the fly, in one run so the ratio compares like with like.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
-        description = "Measure exit handling. exit-roundtrip: ns per PIO exit, Java run loop against C.")
+        description = {"Measure exit handling. exit-roundtrip: ns per PIO exit, Java run loop against C.",
+                "Without a benchmark name, ./jvmm bench runs the JMH suite (vmm-bench/run.sh: short profile,",
+                "--full for the long one, -- JMH-ARGS to pass options)."})
 final class BenchCommand implements Callable<Integer> {
 
     @Parameters(index = "0", paramLabel = "BENCHMARK", description = "exit-roundtrip")
