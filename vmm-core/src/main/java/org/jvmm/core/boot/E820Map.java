@@ -76,13 +76,23 @@ public record E820Map(List<Entry> entries) {
      * @return the map
      */
     public static E820Map forRam(List<GuestRegion> ram) {
+        return forRam(ram.stream().map(r -> new long[] {r.base(), r.size()}).toArray(long[][]::new));
+    }
+
+    /**
+     * As {@link #forRam(List)}, from {base, size} pairs as {@code GuestRam.allocate} takes them.
+     *
+     * @param ram the RAM ranges, sorted; the first must start at 0 and reach 1 MiB
+     * @return the map
+     */
+    public static E820Map forRam(long[][] ram) {
         List<Entry> entries = new ArrayList<>();
         entries.add(new Entry(0, EBDA_START, RAM));
         entries.add(new Entry(EBDA_START, 0xa_0000 - EBDA_START, RESERVED));
         entries.add(new Entry(BIOS_AREA, HIGH_MEMORY - BIOS_AREA, RESERVED));
-        for (GuestRegion region : ram) {
-            long start = Math.max(region.base(), HIGH_MEMORY);
-            long end = Checked.add(region.base(), region.size(), "RAM region end");
+        for (long[] region : ram) {
+            long start = Math.max(region[0], HIGH_MEMORY);
+            long end = Checked.add(region[0], region[1], "RAM region end");
             if (end > start) {
                 entries.add(new Entry(start, end - start, RAM));
             }
