@@ -98,7 +98,7 @@ class LinuxBootKvmTest {
             VirtioMmioSlot slot = VirtioMmioSlot.of(0);
             AcpiTables.Tables acpi = boot.writeAcpi(List.of(slot));
             CommandLine cmdline = CommandLine.forKernel(kernel)
-                    .append("earlyprintk=serial console=ttyS0 keep_bootcon panic=-1")
+                    .append("earlyprintk=serial console=ttyS0 panic=-1")
                     .append(slot.commandLineEntry());
             boot.writeBootParams(kernel, cmdline, Optional.of(initrd), acpi.rsdp());
             boot.writeCpuTables();
