@@ -12,4 +12,5 @@ module org.jvmm.core {
     exports org.jvmm.core.vcpu;
     exports org.jvmm.core.stats;
     exports org.jvmm.core.arch;
+    exports org.jvmm.core.boot;
 }

@@ -1,0 +1,315 @@
+package org.jvmm.core.boot;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.jvmm.core.memory.GuestMemory;
+
+/**
+ * The ACPI tables jvmm generates for a Linux guest, laid out from {@link #RSDP_ADDRESS} on (inside
+ * the legacy BIOS area, where a kernel that ignores {@code acpi_rsdp_addr} still finds the RSDP):
+ * RSDP, XSDT, FADT, MADT and DSDT, each 16-byte aligned, with OEM id {@value #OEM_ID}.
+ *
+ * <p>The platform is ACPI "hardware reduced": no PM timer, no GPEs, no SCI, no fixed buttons.
+ * Reboot and power-off go through two I/O ports the machine must decode:
+ * <ul>
+ *   <li>{@link #SLEEP_CONTROL_PORT} (0x600, 8 bits): the FADT's sleep control register. Linux
+ *       powers off by writing {@code SLP_EN | (SLP_TYP << 2)} with the SLP_TYP of the DSDT's
+ *       {@code _S5_} (5), that is {@link #POWEROFF_VALUE} 0x34.</li>
+ *   <li>{@link #SLEEP_STATUS_PORT} (0x601, 8 bits): the sleep status register; reads 0.</li>
+ *   <li>{@link #RESET_PORT} (0x602, 8 bits): the FADT's reset register; Linux reboots by writing
+ *       {@link #RESET_VALUE} 0x01 there.</li>
+ * </ul>
+ * {@link #powerAction} decodes those writes.
+ */
+public final class AcpiTables {
+
+    /** The OEM id in every table header. */
+    public static final String OEM_ID = "JVMM  ";
+    /** Where the RSDP goes. */
+    public static final long RSDP_ADDRESS = 0xe_0000;
+    /** The tables must end below 1 MiB (the e820 map reserves 0xE0000-0xFFFFF for them). */
+    public static final long AREA_END = 0x10_0000;
+    /** The FADT's sleep control register port. */
+    public static final int SLEEP_CONTROL_PORT = 0x600;
+    /** The FADT's sleep status register port. */
+    public static final int SLEEP_STATUS_PORT = 0x601;
+    /** The FADT's reset register port. */
+    public static final int RESET_PORT = 0x602;
+    /** What the guest writes to {@link #RESET_PORT} to reboot. */
+    public static final int RESET_VALUE = 0x01;
+    /** SLP_TYP of the S5 (soft-off) state in the DSDT's {@code _S5_}. */
+    public static final int S5_SLEEP_TYPE = 5;
+    /** What Linux writes to {@link #SLEEP_CONTROL_PORT} to power off: SLP_EN (bit 5) | SLP_TYP 5 &lt;&lt; 2. */
+    public static final int POWEROFF_VALUE = 0x20 | (S5_SLEEP_TYPE << 2);
+    /** The local APIC address in the MADT. */
+    public static final long LOCAL_APIC_ADDRESS = 0xfee0_0000L;
+    /** The IOAPIC address in the MADT. */
+    public static final long IOAPIC_ADDRESS = 0xfec0_0000L;
+    /** COM1's I/O base and IRQ in the DSDT. */
+    public static final int COM1_PORT = 0x3f8;
+    /** COM1's IRQ. */
+    public static final int COM1_IRQ = 4;
+
+    static final int HEADER_SIZE = 36;
+    static final int RSDP_SIZE = 36;
+    static final int FADT_SIZE = 276;
+    private static final int FADT_HW_REDUCED = 1 << 20;
+    private static final int FADT_RESET_REG_SUP = 1 << 10;
+    private static final int FADT_PWR_BUTTON = 1 << 4;
+    private static final int FADT_SLP_BUTTON = 1 << 5;
+    private static final int BOOT_ARCH_NO_VGA = 1 << 2;
+    private static final int BOOT_ARCH_NO_CMOS_RTC = 1 << 5;
+    private static final int MAX_XAPIC_VCPUS = 254;
+
+    /** What a write to one of the power ports asks for. */
+    public enum PowerAction {
+        /** Nothing: not a power port, or a value that means nothing. */
+        NONE,
+        /** Power off (S5). */
+        POWEROFF,
+        /** Reboot. */
+        RESET
+    }
+
+    /**
+     * The tables, ready to copy into guest memory.
+     *
+     * @param base   guest-physical address of the first byte (the RSDP)
+     * @param bytes  all tables, laid out from {@code base}
+     * @param tables each table's signature and guest-physical address, RSDP first
+     */
+    public record Tables(long base, byte[] bytes, Map<String, Long> tables) {
+
+        /**
+         * Copies the array and map.
+         *
+         * @param base   address of the first byte
+         * @param bytes  the tables
+         * @param tables signature to address
+         */
+        public Tables {
+            bytes = bytes.clone();
+            tables = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(tables));
+        }
+
+        /** {@return a copy of the tables' bytes} */
+        @Override
+        public byte[] bytes() {
+            return bytes.clone();
+        }
+
+        /** {@return the RSDP's address, for the zero page's acpi_rsdp_addr} */
+        public long rsdp() {
+            return tables.get("RSD PTR ");
+        }
+
+        /**
+         * One table's bytes.
+         *
+         * @param signature e.g. "FACP" or "RSD PTR "
+         * @return a copy of the table, its length from its header (36 for the RSDP)
+         */
+        public byte[] table(String signature) {
+            int offset = (int) (tables.get(signature) - base);
+            int length = signature.equals("RSD PTR ") ? RSDP_SIZE
+                    : ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).getInt(offset + 4);
+            return java.util.Arrays.copyOfRange(bytes, offset, offset + length);
+        }
+
+        /**
+         * Writes the tables into guest memory.
+         *
+         * @param memory guest RAM that covers the BIOS area
+         */
+        public void writeTo(GuestMemory memory) {
+            memory.write(base, bytes);
+        }
+    }
+
+    private AcpiTables() {}
+
+    /**
+     * Builds the tables.
+     *
+     * @param cpus  number of vCPUs; APIC ids 0 to cpus - 1
+     * @param slots the virtio-mmio windows to describe in the DSDT
+     * @return the tables at {@link #RSDP_ADDRESS}
+     * @throws BootException TOO_MANY_VCPUS or ACPI_TABLES_TOO_LARGE
+     */
+    public static Tables build(int cpus, List<VirtioMmioSlot> slots) {
+        if (cpus < 1 || cpus > MAX_XAPIC_VCPUS) {
+            throw new BootException(BootError.TOO_MANY_VCPUS, cpus + " vCPUs");
+        }
+        long base = RSDP_ADDRESS;
+        long xsdt = align(base + RSDP_SIZE);
+        long fadt = align(xsdt + HEADER_SIZE + 2 * 8);
+        byte[] madt = madt(cpus);
+        long madtAt = align(fadt + FADT_SIZE);
+        byte[] dsdt = dsdt(slots);
+        long dsdtAt = align(madtAt + madt.length);
+        long end = dsdtAt + dsdt.length;
+        if (end > AREA_END) {
+            throw new BootException(BootError.ACPI_TABLES_TOO_LARGE, String.format("they end at 0x%x", end));
+        }
+        ByteBuffer out = ByteBuffer.allocate((int) (end - base)).order(ByteOrder.LITTLE_ENDIAN);
+        out.put(0, rsdp(xsdt));
+        out.put((int) (xsdt - base), xsdt(fadt, madtAt));
+        out.put((int) (fadt - base), fadt(dsdtAt));
+        out.put((int) (madtAt - base), madt);
+        out.put((int) (dsdtAt - base), dsdt);
+        Map<String, Long> where = new LinkedHashMap<>();
+        where.put("RSD PTR ", base);
+        where.put("XSDT", xsdt);
+        where.put("FACP", fadt);
+        where.put("APIC", madtAt);
+        where.put("DSDT", dsdtAt);
+        return new Tables(base, out.array(), where);
+    }
+
+    /**
+     * Decodes a guest write to the power ports.
+     *
+     * @param port  the port written
+     * @param value the value written
+     * @return what the guest asks for
+     */
+    public static PowerAction powerAction(int port, long value) {
+        if (port == RESET_PORT && (value & 0xff) == RESET_VALUE) {
+            return PowerAction.RESET;
+        }
+        if (port == SLEEP_CONTROL_PORT && (value & 0x20) != 0 && ((value >> 2) & 7) == S5_SLEEP_TYPE) {
+            return PowerAction.POWEROFF;
+        }
+        return PowerAction.NONE;
+    }
+
+    private static long align(long address) {
+        return (address + 15) & ~15L;
+    }
+
+    static byte[] rsdp(long xsdt) {
+        ByteBuffer b = ByteBuffer.allocate(RSDP_SIZE).order(ByteOrder.LITTLE_ENDIAN);
+        b.put(0, ascii("RSD PTR "));
+        b.put(9, ascii(OEM_ID));
+        b.put(15, (byte) 2);
+        b.putInt(20, RSDP_SIZE);
+        b.putLong(24, xsdt);
+        byte[] bytes = b.array();
+        bytes[8] = checksum(bytes, 0, 20);
+        bytes[32] = checksum(bytes, 0, RSDP_SIZE);
+        return bytes;
+    }
+
+    private static ByteBuffer header(String signature, int length, int revision) {
+        ByteBuffer b = ByteBuffer.allocate(length).order(ByteOrder.LITTLE_ENDIAN);
+        b.put(0, ascii(signature));
+        b.putInt(4, length);
+        b.put(8, (byte) revision);
+        b.put(10, ascii(OEM_ID));
+        b.put(16, ascii(("JVMM" + signature)));
+        b.putInt(24, 1);
+        b.put(28, ascii("JVMM"));
+        b.putInt(32, 1);
+        return b;
+    }
+
+    private static byte[] finish(ByteBuffer b) {
+        byte[] bytes = b.array();
+        bytes[9] = 0;
+        bytes[9] = checksum(bytes, 0, bytes.length);
+        return bytes;
+    }
+
+    static byte[] xsdt(long... tables) {
+        ByteBuffer b = header("XSDT", HEADER_SIZE + 8 * tables.length, 1);
+        for (int i = 0; i < tables.length; i++) {
+            b.putLong(HEADER_SIZE + 8 * i, tables[i]);
+        }
+        return finish(b);
+    }
+
+    static byte[] fadt(long dsdt) {
+        ByteBuffer b = header("FACP", FADT_SIZE, 6);
+        b.putInt(40, (int) dsdt);
+        b.putShort(109, (short) (BOOT_ARCH_NO_VGA | BOOT_ARCH_NO_CMOS_RTC));
+        b.putInt(112, FADT_HW_REDUCED | FADT_RESET_REG_SUP | FADT_PWR_BUTTON | FADT_SLP_BUTTON);
+        putIoRegister(b, 116, RESET_PORT);
+        b.put(128, (byte) RESET_VALUE);
+        b.put(131, (byte) 5);
+        b.putLong(140, dsdt);
+        putIoRegister(b, 244, SLEEP_CONTROL_PORT);
+        putIoRegister(b, 256, SLEEP_STATUS_PORT);
+        b.put(268, ascii("JVMMJVMM"));
+        return finish(b);
+    }
+
+    /** A Generic Address Structure for one 8-bit I/O port. */
+    private static void putIoRegister(ByteBuffer b, int at, int port) {
+        b.put(at, (byte) 1);
+        b.put(at + 1, (byte) 8);
+        b.put(at + 2, (byte) 0);
+        b.put(at + 3, (byte) 1);
+        b.putLong(at + 4, port);
+    }
+
+    static byte[] madt(int cpus) {
+        List<byte[]> entries = new ArrayList<>();
+        for (int i = 0; i < cpus; i++) {
+            // Processor local APIC: UID i, APIC id i, enabled.
+            entries.add(new byte[] {0, 8, (byte) i, (byte) i, 1, 0, 0, 0});
+        }
+        // IOAPIC id = cpus (distinct from every LAPIC), at IOAPIC_ADDRESS, GSI base 0.
+        entries.add(Aml.concat(new byte[] {1, 12, (byte) cpus, 0}, Aml.le(IOAPIC_ADDRESS, 4), Aml.le(0, 4)));
+        // Local APIC NMI: all processors, default flags, LINT1.
+        entries.add(new byte[] {4, 6, (byte) 0xff, 0, 0, 1});
+        byte[] body = Aml.concat(entries.toArray(byte[][]::new));
+        ByteBuffer b = header("APIC", HEADER_SIZE + 8 + body.length, 5);
+        b.putInt(36, (int) LOCAL_APIC_ADDRESS);
+        b.putInt(40, 1); // PCAT_COMPAT: the in-kernel dual 8259 exists
+        b.put(44, body);
+        return finish(b);
+    }
+
+    static byte[] dsdt(List<VirtioMmioSlot> slots) {
+        List<byte[]> devices = new ArrayList<>();
+        devices.add(Aml.device("COM1",
+                Aml.name("_HID", Aml.eisaId("PNP0501")),
+                Aml.name("_UID", Aml.integer(0)),
+                Aml.name("_CRS", Aml.resourceTemplate(
+                        Aml.io(COM1_PORT, COM1_PORT, 0, 8),
+                        Aml.irqNoFlags(COM1_IRQ)))));
+        for (int i = 0; i < slots.size(); i++) {
+            VirtioMmioSlot s = slots.get(i);
+            devices.add(Aml.device(String.format("V%03X", i),
+                    Aml.name("_HID", Aml.string("LNRO0005")),
+                    Aml.name("_UID", Aml.integer(i)),
+                    Aml.name("_CCA", Aml.integer(1)),
+                    Aml.name("_CRS", Aml.resourceTemplate(
+                            Aml.memory32Fixed(s.base(), s.size()),
+                            Aml.interrupt(s.gsi(), true)))));
+        }
+        byte[] body = Aml.concat(
+                Aml.scope("\\_SB_", devices.toArray(byte[][]::new)),
+                Aml.name("_S5_", Aml.pkg(Aml.integer(S5_SLEEP_TYPE), Aml.integer(0))));
+        ByteBuffer b = header("DSDT", HEADER_SIZE + body.length, 2);
+        b.put(HEADER_SIZE, body);
+        return finish(b);
+    }
+
+    static byte checksum(byte[] bytes, int from, int to) {
+        int sum = 0;
+        for (int i = from; i < to; i++) {
+            sum += bytes[i];
+        }
+        return (byte) -sum;
+    }
+
+    private static byte[] ascii(String s) {
+        return s.getBytes(StandardCharsets.US_ASCII);
+    }
+}
