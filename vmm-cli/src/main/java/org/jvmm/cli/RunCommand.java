@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import org.jvmm.cli.machine.DeviceSpec;
+import org.jvmm.cli.machine.LinuxConfig;
 import org.jvmm.cli.machine.MachineConfig;
 import org.jvmm.cli.machine.RawMachine;
 import org.jvmm.cli.machine.RawLayout;
@@ -24,8 +25,35 @@ import picocli.CommandLine.Option;
         description = "Run a flat binary guest (layout: docs/machine.md). Exits with the guest's debug-exit status.")
 final class RunCommand implements Callable<Integer> {
 
-    @Option(names = "--payload", required = true, paramLabel = "FILE", description = "the flat binary")
+    /** Limits for --timeout. */
+    static final class TimeUnitLimits {
+        /** "No timeout": a century, which Duration and CompletableFuture both handle. */
+        static final long NO_TIMEOUT_SECONDS = 100L * 365 * 24 * 3600;
+
+        private TimeUnitLimits() {}
+    }
+
+    @Option(names = "--payload", paramLabel = "FILE", description = "a flat binary (docs/machine.md)")
     Path payload;
+
+    @Option(names = "--kernel", paramLabel = "FILE", description = "a Linux bzImage or ELF vmlinux (docs/linux-boot.md)")
+    Path kernel;
+
+    @Option(names = "--initrd", paramLabel = "FILE", description = "with --kernel: the initramfs")
+    Path initrd;
+
+    @Option(names = "--cmdline", paramLabel = "STR", defaultValue = "console=ttyS0 earlyprintk=serial panic=-1",
+            description = "with --kernel: the command line (default: ${DEFAULT-VALUE}); virtio-mmio entries are appended")
+    String cmdline;
+
+    @Option(names = "--no-acpi", description = "with --kernel: no ACPI tables; devices only on the command line")
+    boolean noAcpi;
+
+    @Option(names = "--hide-cx16", description = "with --kernel: hide CMPXCHG16B (hosts whose emulator lacks it)")
+    boolean hideCx16;
+
+    @Option(names = "--hide-xsave", description = "with --kernel: hide XSAVE (hosts whose emulator lacks it; add noxsave)")
+    boolean hideXsave;
 
     @Option(names = "--mode", defaultValue = "long", paramLabel = "real|long",
             description = "entry mode (default: ${DEFAULT-VALUE})")
@@ -51,8 +79,9 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--no-irqchip", description = "no in-kernel PIC/IOAPIC/LAPIC: hlt then exits to jvmm")
     boolean noIrqchip;
 
-    @Option(names = "--timeout", defaultValue = "600", paramLabel = "SECONDS", description = "stop the guest after this long")
-    long timeoutSeconds;
+    @Option(names = "--timeout", paramLabel = "SECONDS",
+            description = "stop the guest after this long (default: 600 for --payload, none for --kernel)")
+    Long timeoutSeconds;
 
     @Option(names = "--exit-stats", description = "print the exit report (perf kvm stat style) at the end")
     boolean exitStats;
@@ -69,10 +98,21 @@ final class RunCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
+        if (timeoutSeconds == null) {
+            timeoutSeconds = kernel != null ? TimeUnitLimits.NO_TIMEOUT_SECONDS : 600L;
+        }
         if (timeoutSeconds <= 0) {
             throw new IllegalArgumentException("--timeout must be a positive number of seconds, not " + timeoutSeconds);
         }
-        MachineConfig config = config(payload, mode, mem, cpus, serial, devices, args, !noIrqchip);
+        if ((payload == null) == (kernel == null)) {
+            throw new IllegalArgumentException("give either --payload FILE or --kernel FILE");
+        }
+        if (kernel == null && initrd != null) {
+            throw new IllegalArgumentException("--initrd goes with --kernel");
+        }
+        LinuxConfig linux = kernel == null ? null
+                : new LinuxConfig(kernel, initrd, cmdline, !noAcpi, hideCx16, hideXsave);
+        MachineConfig config = config(payload, mode, mem, cpus, serial, devices, args, !noIrqchip, linux);
         Duration interval = statsInterval == null ? null : parseDuration(statsInterval);
         JfrTracing tracing = jfr == null ? null : new JfrTracing(jfr);
         java.util.concurrent.CountDownLatch closed = new java.util.concurrent.CountDownLatch(1);
@@ -144,7 +184,7 @@ final class RunCommand implements Callable<Integer> {
     }
 
     static MachineConfig config(Path payload, String mode, String mem, int cpus, String serial, List<String> devices,
-                                List<String> args, boolean irqchip) throws IOException {
+                                List<String> args, boolean irqchip, LinuxConfig linux) throws IOException {
         if (!mode.equals("long") && !mode.equals("real")) {
             throw new IllegalArgumentException("--mode must be real or long, not '" + mode + "'");
         }
@@ -157,7 +197,18 @@ final class RunCommand implements Callable<Integer> {
         if (hostMemory > 0 && memory > hostMemory) {
             throw new IllegalArgumentException("--mem " + mem + " is more than this host's " + (hostMemory >> 20) + " MiB");
         }
-        checkReadable(payload, "payload");
+        if (linux != null) {
+            checkReadable(linux.kernel(), "kernel");
+            if (linux.initrd() != null) {
+                checkReadable(linux.initrd(), "initrd");
+                if (Files.size(linux.initrd()) >= memory) {
+                    throw new IllegalArgumentException("initrd " + linux.initrd() + " (" + Files.size(linux.initrd())
+                            + " bytes) does not fit in --mem " + mem);
+                }
+            }
+        } else {
+            checkReadable(payload, "payload");
+        }
         for (DeviceSpec spec : specs) {
             if (spec.path() != null) {
                 checkReadable(spec.path(), spec.kind().text() + " image");
@@ -176,8 +227,9 @@ final class RunCommand implements Callable<Integer> {
         }
         // An interactive run types into COM1; a scripted one must not wait on stdin.
         java.io.InputStream serialIn = System.console() != null ? System.in : null;
-        return new MachineConfig(Files.readAllBytes(payload), mode.equals("long"), memory, cpus, irqchip, serialOut,
-                serialIn, specs, parseArgs(args));
+        byte[] image = linux == null ? Files.readAllBytes(payload) : new byte[0];
+        return new MachineConfig(image, mode.equals("long"), memory, cpus, irqchip, serialOut, serialIn, specs,
+                parseArgs(args), linux);
     }
 
     private static void checkReadable(Path file, String what) {

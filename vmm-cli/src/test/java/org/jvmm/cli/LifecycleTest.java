@@ -173,10 +173,10 @@ class LifecycleTest {
         Files.write(payload, LOOP_GUEST);
         Path image = tmp.resolve("disk.img");
         Files.write(image, new byte[1 << 20]);
-        String java = ProcessHandle.current().info().command().orElse("java");
+        String javaCommand = ProcessHandle.current().info().command().orElse("java");
         String path = System.getProperty("java.class.path") + java.io.File.pathSeparator
                 + System.getProperty("jdk.module.path", "");
-        Process child = new ProcessBuilder(java, "--enable-native-access=ALL-UNNAMED", "-cp", path, "org.jvmm.cli.Main",
+        Process child = new ProcessBuilder(javaCommand, "--enable-native-access=ALL-UNNAMED", "-cp", path, "org.jvmm.cli.Main",
                 "run", "--payload", payload.toString(), "--mode", "real",
                 "--device", "virtio-blk,path=" + image + ",notify=ioeventfd").start();
         ByteArrayOutputStream stderr = new ByteArrayOutputStream();

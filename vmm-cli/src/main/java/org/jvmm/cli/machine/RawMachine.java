@@ -14,6 +14,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.jvmm.core.arch.Lapic;
+import org.jvmm.core.boot.LinuxBoot;
 import org.jvmm.core.arch.X86Setup;
 import org.jvmm.core.bus.AddressRange;
 import org.jvmm.core.bus.Bus;
@@ -75,6 +76,8 @@ public final class RawMachine implements AutoCloseable {
     private final Map<DeviceSpec, AutoCloseable> backends = new java.util.IdentityHashMap<>();
     private volatile int debugExitStatus = -1;
     private volatile boolean stopping;
+    private final List<Integer> virtioSlots = new ArrayList<>();
+    private LinuxGuest linux;
     private Kvm kvm;
     private VmFd vm;
     private GuestMemory memory;
@@ -130,18 +133,27 @@ public final class RawMachine implements AutoCloseable {
         GuestRam ram = GuestRam.allocate(config.memory());
         vm.addRam(ram);
         memory = ram.memory();
-        try {
-            vm.setTssAddress(RawLayout.KVM_TSS);
-        } catch (KvmException e) {
-            LOG.log(Level.DEBUG, "KVM_SET_TSS_ADDR refused; only Intel hosts need it: " + e.getMessage());
+        if (config.linux() != null) {
+            LinuxBoot.configureVm(vm);
+        } else {
+            try {
+                vm.setTssAddress(RawLayout.KVM_TSS);
+            } catch (KvmException e) {
+                LOG.log(Level.DEBUG, "KVM_SET_TSS_ADDR refused; only Intel hosts need it: " + e.getMessage());
+            }
+            if (config.irqchip()) {
+                vm.createIrqChip();
+                vm.createPit2();
+            }
+            loadPayload();
         }
-        if (config.irqchip()) {
-            vm.createIrqChip();
-            vm.createPit2();
-        }
-        loadPayload();
         addLegacyDevices();
         addDevices();
+        if (config.linux() != null) {
+            linux = new LinuxGuest(config, memory, virtioSlots, this::requestStop);
+            linux.load();
+            linux.registerPorts(pio, mmio);
+        }
         addVcpus();
         if (kvm.checkExtension(Capability.BINARY_STATS_FD) > 0) {
             counters = KvmCounters.open(vm, vm.vcpus());
@@ -236,6 +248,7 @@ public final class RawMachine implements AutoCloseable {
             if (spec.notifyMode() == DeviceSpec.Notify.IOEVENTFD) {
                 wireIoEventFds(name, transport, device.queueCount(), base + QUEUE_NOTIFY);
             }
+            virtioSlots.add(slot);
             slot++;
         }
     }
@@ -314,20 +327,23 @@ public final class RawMachine implements AutoCloseable {
         int mmioDevices = mmio.entries().size();
         for (int id = 0; id < config.cpus(); id++) {
             VcpuFd fd = vm.createVcpu(id);
-            fd.setCpuid(X86Setup.cpuidFor(supported, id));
-            if (config.longMode()) {
+            if (linux != null) {
+                linux.configureVcpu(fd, supported);
+            } else if (config.longMode()) {
+                fd.setCpuid(X86Setup.cpuidFor(supported, id));
                 long stack = RawLayout.LONG_MODE_STACK - id * RawLayout.STACK_STRIDE;
                 X86Setup.longMode(fd, memory, RawLayout.GDT, RawLayout.PML4, 4, RawLayout.LONG_MODE_ENTRY, stack);
                 var regs = fd.getRegisters();
                 regs.set(Register.RDI, config.memory()).set(Register.RSI, id).set(Register.RDX, RawLayout.PARAMS);
                 fd.setRegisters(regs);
             } else {
+                fd.setCpuid(X86Setup.cpuidFor(supported, id));
                 X86Setup.realMode(fd, 0, RawLayout.REAL_MODE_ENTRY, RawLayout.REAL_MODE_STACK);
                 var regs = fd.getRegisters();
                 regs.set(Register.RDX, id);
                 fd.setRegisters(regs);
             }
-            if (config.irqchip()) {
+            if (config.irqchip() && linux == null) {
                 Lapic.routeLegacyInterrupts(fd);
             }
             ExitDispatcher dispatcher = new ExitDispatcher(pio, mmio, new ExitStats(id, mmioDevices));
@@ -358,7 +374,7 @@ public final class RawMachine implements AutoCloseable {
         return List.copyOf(vcpus);
     }
 
-    private void requestStop(String cause, int status) {
+    void requestStop(String cause, int status) {
         if (stopCause.compareAndSet(null, cause)) {
             debugExitStatus = status;
         }
