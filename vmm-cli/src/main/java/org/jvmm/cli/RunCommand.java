@@ -25,13 +25,8 @@ import picocli.CommandLine.Option;
         description = "Run a flat binary guest (layout: docs/machine.md). Exits with the guest's debug-exit status.")
 final class RunCommand implements Callable<Integer> {
 
-    /** Limits for --timeout. */
-    static final class TimeUnitLimits {
-        /** "No timeout": a century, which Duration and CompletableFuture both handle. */
-        static final long NO_TIMEOUT_SECONDS = 100L * 365 * 24 * 3600;
-
-        private TimeUnitLimits() {}
-    }
+    /** "No timeout": a century, which Duration and CompletableFuture both handle. */
+    private static final long NO_TIMEOUT_SECONDS = 100L * 365 * 24 * 3600;
 
     @Option(names = "--payload", paramLabel = "FILE", description = "a flat binary (docs/machine.md)")
     Path payload;
@@ -99,7 +94,7 @@ final class RunCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         if (timeoutSeconds == null) {
-            timeoutSeconds = kernel != null ? TimeUnitLimits.NO_TIMEOUT_SECONDS : 600L;
+            timeoutSeconds = kernel != null ? NO_TIMEOUT_SECONDS : 600L;
         }
         if (timeoutSeconds <= 0) {
             throw new IllegalArgumentException("--timeout must be a positive number of seconds, not " + timeoutSeconds);
