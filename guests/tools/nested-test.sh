@@ -5,7 +5,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 make -s run-guest || exit 125
-RG=tools/run-guest
+RG="timeout 300 tools/run-guest"   # a guest waiting for an interrupt that never comes would hang
 PAT=tools/pattern.py
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
