@@ -39,8 +39,13 @@ int blk_open(struct blk *b, unsigned slot, unsigned mode, unsigned qsize, uint32
     b->reqsize = reqsize;
     b->requests = 0;
     b->slots = rt_alloc(n * sizeof(struct blk_slot), 16);
-    for (unsigned i = 0; i < n; i++)
-        b->slots[i].data = rt_alloc(reqsize, 64);
+    for (unsigned i = 0; b->slots && i < n; i++)
+        if (!(b->slots[i].data = rt_alloc(reqsize, 64)))
+            b->slots = NULL;
+    if (!b->slots) {
+        virtio_fail(&b->dev);
+        return EXIT_NO_MEMORY;
+    }
     b->capacity = virtio_config_read64(&b->dev, 0);
     return virtio_start(&b->dev);
 }

@@ -56,7 +56,7 @@ enum {
     EXIT_VIRTIO_FEATURES_OK = 0x15, /* the device cleared FEATURES_OK */
     EXIT_VIRTIO_QUEUE = 0x16,    /* queue missing (QueueNumMax 0) or already live */
     EXIT_VIRTIO_USED = 0x17,     /* the device returned a bad used element */
-    EXIT_VIRTIO_NEEDS_RESET = 0x18, /* the device set DEVICE_NEEDS_RESET */
+    EXIT_VIRTIO_NEEDS_RESET = 0x18, /* DEVICE_NEEDS_RESET set, or a reset that never completes */
     EXIT_ATA_ABSENT = 0x20,      /* status register reads 0xff: no ATA device */
     EXIT_ATA_ERROR = 0x21,       /* ERR or DF in the status register */
     EXIT_BLK_STATUS = 0x22,      /* a virtio-blk request completed with status != OK */

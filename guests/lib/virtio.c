@@ -38,8 +38,9 @@ int virtio_init(struct virtio_dev *d, unsigned slot, uint32_t device_id, uint64_
 
     /* Reset, and wait for it to finish (4.2.3.1: Status reads 0 once the reset is done). */
     wr(d, VMMIO_STATUS, 0);
-    while (rd(d, VMMIO_STATUS) != 0)
-        cpu_relax();
+    for (unsigned tries = 0; rd(d, VMMIO_STATUS) != 0; tries++)
+        if (tries == 100000)
+            return EXIT_VIRTIO_NEEDS_RESET;
     wr(d, VMMIO_STATUS, VIRTIO_STATUS_ACKNOWLEDGE);
     wr(d, VMMIO_STATUS, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER);
 

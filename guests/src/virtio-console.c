@@ -37,7 +37,8 @@ int guest_main(void)
     uint32_t *lens = rt_alloc(nbuf * sizeof *lens, 8);
     unsigned nfree = 0;
     for (unsigned i = 0; i < nbuf; i++) {
-        txq.desc[i].addr = (uintptr_t)rt_alloc(bufsize, 64);
+        if (!free_ids || !lens || !(txq.desc[i].addr = (uintptr_t)rt_alloc(bufsize, 64)))
+            return EXIT_NO_MEMORY;
         free_ids[nfree++] = nbuf - 1 - i;
     }
     if ((r = virtio_start(&d)))
