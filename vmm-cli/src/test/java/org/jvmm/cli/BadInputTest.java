@@ -52,6 +52,12 @@ class BadInputTest {
         // what, KVM node, arguments, message, status
         rows.add(new Row("missing payload", nokvm, "run --payload $T/missing.bin",
                 "jvmm: payload $T/missing.bin: no such file", 2));
+        rows.add(new Row("missing kernel", nokvm, "run --kernel $T/missing.bin",
+                "jvmm: kernel $T/missing.bin: no such file", 2));
+        rows.add(new Row("a file that is not a kernel", nokvm, "run --kernel $G",
+                "jvmm: kernel $G: not a Linux kernel: no bzImage 'HdrS' header and no ELF magic: magic 0x2ce9106a at 0x202, boot flag 0x9090 at 0x1fe", 2));
+        rows.add(new Row("initrd larger than RAM", nokvm, "run --kernel $G --initrd $T/big.bin --mem 4M",
+                "jvmm: initrd $T/big.bin (4194304 bytes) does not fit in --mem 4M", 2));
         rows.add(new Row("payload is a directory", nokvm, "run --payload $T",
                 "jvmm: payload $T is a directory", 2));
         rows.add(new Row("empty payload", nokvm, "run --payload $T/empty.bin", "jvmm: the payload is empty", 2));
@@ -130,8 +136,8 @@ class BadInputTest {
                 "jvmm: Unmatched argument at index 0: 'frobnicate' (see jvmm --help)", 2));
         rows.add(new Row("unknown option", nokvm, "run --payload $G --frob",
                 "jvmm: Unknown option: '--frob' (see jvmm run --help)", 2));
-        rows.add(new Row("missing --payload", nokvm, "run",
-                "jvmm: Missing required option: '--payload=FILE' (see jvmm run --help)", 2));
+        rows.add(new Row("neither --payload nor --kernel", nokvm, "run",
+                "jvmm: give either --payload FILE or --kernel FILE", 2));
         rows.add(new Row("no subcommand", nokvm, "",
                 "jvmm: missing subcommand: run, compare or bench (see jvmm --help)", 2));
         rows.add(new Row("unknown benchmark", nokvm, "bench nosuch",

@@ -45,8 +45,12 @@ final class LinuxGuest {
     private LoadedKernel kernel;
     private BootCpu.CpuidOptions cpuidOptions;
 
-    LinuxGuest(MachineConfig config, GuestMemory memory, List<Integer> slots, BiConsumer<String, Integer> stop) {
+    private final KernelImage image;
+
+    LinuxGuest(MachineConfig config, KernelImage image, GuestMemory memory, List<Integer> slots,
+               BiConsumer<String, Integer> stop) {
         this.config = config;
+        this.image = image;
         this.linux = config.linux();
         this.memory = memory;
         this.slots = List.copyOf(slots);
@@ -55,7 +59,7 @@ final class LinuxGuest {
 
     void load() throws IOException {
         boot = new LinuxBoot(memory, config.cpus());
-        kernel = boot.loadKernel(KernelImage.read(linux.kernel()));
+        kernel = boot.loadKernel(image);
         Optional<Initrd> initrd = linux.initrd() == null ? Optional.empty()
                 : Optional.of(boot.loadInitrd(Files.readAllBytes(linux.initrd()), kernel));
         List<VirtioMmioSlot> mmioSlots = new ArrayList<>();

@@ -14,6 +14,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.jvmm.core.arch.Lapic;
+import org.jvmm.core.boot.BootException;
+import org.jvmm.core.boot.KernelImage;
 import org.jvmm.core.boot.LinuxBoot;
 import org.jvmm.core.arch.X86Setup;
 import org.jvmm.core.bus.AddressRange;
@@ -126,6 +128,15 @@ public final class RawMachine implements AutoCloseable {
     private void assemble() throws IOException {
         // Files first: a missing, read-only or locked image is the user's to fix whether or not KVM is there.
         openBackends();
+        // A file that is not a kernel is the user's to fix too: parse it before touching KVM.
+        KernelImage kernelImage = null;
+        if (config.linux() != null) {
+            try {
+                kernelImage = KernelImage.read(config.linux().kernel());
+            } catch (BootException e) {
+                throw new IllegalArgumentException("kernel " + config.linux().kernel() + ": " + e.getMessage(), e);
+            }
+        }
         kvm = Kvm.open(kvmDevice());
         resources.add(kvm);
         vm = kvm.createVm();
@@ -150,7 +161,7 @@ public final class RawMachine implements AutoCloseable {
         addLegacyDevices();
         addDevices();
         if (config.linux() != null) {
-            linux = new LinuxGuest(config, memory, virtioSlots, this::requestStop);
+            linux = new LinuxGuest(config, kernelImage, memory, virtioSlots, this::requestStop);
             linux.load();
             linux.registerPorts(pio, mmio);
         }
