@@ -14,6 +14,7 @@ module org.jvmm.devices {
     exports org.jvmm.devices.serial;
     exports org.jvmm.devices.i8042;
     exports org.jvmm.devices.debug;
+    exports org.jvmm.devices.disk;
     exports org.jvmm.devices.virtio;
     exports org.jvmm.devices.virtio.queue;
     exports org.jvmm.devices.virtio.mmio;

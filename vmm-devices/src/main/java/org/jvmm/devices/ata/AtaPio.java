@@ -1,5 +1,7 @@
 package org.jvmm.devices.ata;
 
+import org.jvmm.devices.disk.DiskImage;
+
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.nio.ByteBuffer;

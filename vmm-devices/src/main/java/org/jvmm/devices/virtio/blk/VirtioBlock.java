@@ -7,13 +7,10 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
-import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import org.jvmm.core.memory.GuestMemory;
+import org.jvmm.devices.disk.DiskImage;
 import org.jvmm.devices.virtio.VirtioContext;
 import org.jvmm.devices.virtio.VirtioDevice;
 import org.jvmm.devices.virtio.VirtioFeatures;
@@ -102,8 +99,7 @@ public final class VirtioBlock implements VirtioDevice, AutoCloseable {
     private static final ValueLayout.OfLong LE_LONG = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     private final Path path;
-    private final FileChannel channel;
-    private final FileLock lock;
+    private final DiskImage image;
     private final boolean readOnly;
     private final long capacity;
     private final byte[] config;
@@ -115,12 +111,11 @@ public final class VirtioBlock implements VirtioDevice, AutoCloseable {
     private final long[] segmentCounts = new long[MAX_ZEROES_SEGMENTS];
     private VirtioContext context;
 
-    private VirtioBlock(Path path, FileChannel channel, FileLock lock, boolean readOnly, String serial) throws IOException {
-        this.path = path;
-        this.channel = channel;
-        this.lock = lock;
-        this.readOnly = readOnly;
-        this.capacity = channel.size() / SECTOR_SIZE;
+    private VirtioBlock(DiskImage image, String serial) {
+        this.path = image.path();
+        this.image = image;
+        this.readOnly = image.readOnly();
+        this.capacity = image.sectors();
         byte[] idBytes = new byte[ID_BYTES];
         byte[] serialBytes = serial.getBytes(StandardCharsets.US_ASCII);
         System.arraycopy(serialBytes, 0, idBytes, 0, Math.min(ID_BYTES, serialBytes.length));
@@ -163,25 +158,7 @@ public final class VirtioBlock implements VirtioDevice, AutoCloseable {
      * @throws IllegalStateException if another process or device holds the image
      */
     public static VirtioBlock open(Path image, boolean readOnly, String serial) throws IOException {
-        FileChannel channel = readOnly
-                ? FileChannel.open(image, StandardOpenOption.READ)
-                : FileChannel.open(image, StandardOpenOption.READ, StandardOpenOption.WRITE);
-        try {
-            FileLock lock;
-            try {
-                lock = channel.tryLock(0, Long.MAX_VALUE, readOnly);
-            } catch (OverlappingFileLockException e) {
-                lock = null;
-            }
-            if (lock == null) {
-                throw new IllegalStateException("disk image " + image + " is already in use by another VM or process;"
-                        + " stop it or use a copy of the image");
-            }
-            return new VirtioBlock(image, channel, lock, readOnly, serial);
-        } catch (IOException | RuntimeException e) {
-            channel.close();
-            throw e;
-        }
+        return new VirtioBlock(DiskImage.open(image, readOnly), serial);
     }
 
     /** {@return the capacity in 512-byte sectors} */
@@ -299,7 +276,7 @@ public final class VirtioBlock implements VirtioDevice, AutoCloseable {
                     }
                 }
                 case T_FLUSH -> {
-                    channel.force(true);
+                    image.flush();
                     status = S_OK;
                 }
                 case T_GET_ID -> {
@@ -362,21 +339,11 @@ public final class VirtioBlock implements VirtioDevice, AutoCloseable {
     }
 
     private void readFully(ByteBuffer data, long position) throws IOException {
-        long pos = position;
-        while (data.hasRemaining()) {
-            int n = channel.read(data, pos);
-            if (n < 0) {
-                throw new IOException("image ended at byte " + pos + " (was it truncated?)");
-            }
-            pos += n;
-        }
+        image.readAt(data, position);
     }
 
     private void writeFully(ByteBuffer data, long position) throws IOException {
-        long pos = position;
-        while (data.hasRemaining()) {
-            pos += channel.write(data, pos);
-        }
+        image.writeAt(data, position);
     }
 
     /**
@@ -420,26 +387,14 @@ public final class VirtioBlock implements VirtioDevice, AutoCloseable {
         }
     }
 
-    /** Releases the image lock and closes the file. */
+    /** Makes what the guest wrote durable, releases the image lock and closes the file. */
     @Override
     public void close() throws IOException {
         try {
             // A clean stop (end of run, SIGTERM) leaves nothing the guest wrote in the page cache only.
-            if (!readOnly && channel.isOpen()) {
-                channel.force(true);
-            }
+            image.flush();
         } finally {
-            releaseAndClose();
-        }
-    }
-
-    private void releaseAndClose() throws IOException {
-        try {
-            if (lock.isValid()) {
-                lock.release();
-            }
-        } finally {
-            channel.close();
+            image.close();
         }
     }
 }

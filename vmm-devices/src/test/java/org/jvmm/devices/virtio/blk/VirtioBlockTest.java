@@ -274,7 +274,7 @@ class VirtioBlockTest {
     @Test
     void aSecondOpenOfTheSameImageFails() throws IOException {
         live(false);
-        IllegalStateException e = assertThrows(IllegalStateException.class, () -> VirtioBlock.open(image, false));
+        java.io.IOException e = assertThrows(java.io.IOException.class, () -> VirtioBlock.open(image, false));
         assertTrue(e.getMessage().contains("already in use"), e.getMessage());
         block.close();
         block = VirtioBlock.open(image, false);

@@ -1,4 +1,4 @@
-package org.jvmm.devices.ata;
+package org.jvmm.devices.disk;
 
 import java.io.EOFException;
 import java.io.IOException;
@@ -58,11 +58,11 @@ public final class DiskImage implements AutoCloseable {
             try {
                 lock = channel.tryLock(0, Long.MAX_VALUE, readOnly);
             } catch (OverlappingFileLockException e) {
-                throw new IOException("disk image " + path + " is already open in this process; attach it once");
+                lock = null; // this process holds it already: the same situation for the user
             }
             if (lock == null) {
-                throw new IOException("disk image " + path + " is in use by another VM"
-                        + (readOnly ? " that writes it" : "") + "; stop it or give this VM a copy");
+                throw new IOException("disk image " + path + " is already in use by another VM or process;"
+                        + " stop it or use a copy of the image");
             }
             return new DiskImage(path, channel, lock, readOnly, channel.size() / SECTOR_SIZE);
         } catch (IOException | RuntimeException e) {
@@ -114,7 +114,20 @@ public final class DiskImage implements AutoCloseable {
      */
     public void read(ByteBuffer dst, long sector) throws IOException {
         checkRange(sector, dst.remaining());
-        long position = sector * SECTOR_SIZE;
+        readAt(dst, sector * SECTOR_SIZE);
+    }
+
+    /**
+     * Reads {@code dst.remaining()} bytes at a byte position: one piece of a request whose whole
+     * range the caller checked with {@link #contains}.
+     *
+     * @param dst      where to put the bytes
+     * @param position byte offset in the image
+     * @throws IOException if the read fails or the file shrank under us
+     * @throws IllegalArgumentException if the bytes are not all on the disk
+     */
+    public void readAt(ByteBuffer dst, long position) throws IOException {
+        checkBytes(position, dst.remaining());
         while (dst.hasRemaining()) {
             int n = channel.read(dst, position);
             if (n < 0) {
@@ -134,13 +147,35 @@ public final class DiskImage implements AutoCloseable {
      * @throws IllegalStateException if the image is read-only
      */
     public void write(ByteBuffer src, long sector) throws IOException {
+        checkRange(sector, src.remaining());
+        writeAt(src, sector * SECTOR_SIZE);
+    }
+
+    /**
+     * Writes {@code src.remaining()} bytes at a byte position: one piece of a request whose whole
+     * range the caller checked with {@link #contains}.
+     *
+     * @param src      the bytes
+     * @param position byte offset in the image
+     * @throws IOException if the write fails
+     * @throws IllegalArgumentException if the bytes are not all on the disk
+     * @throws IllegalStateException if the image is read-only
+     */
+    public void writeAt(ByteBuffer src, long position) throws IOException {
         if (readOnly) {
             throw new IllegalStateException(path + " is open read-only");
         }
-        checkRange(sector, src.remaining());
-        long position = sector * SECTOR_SIZE;
+        checkBytes(position, src.remaining());
         while (src.hasRemaining()) {
             position += channel.write(src, position);
+        }
+    }
+
+    private void checkBytes(long position, int bytes) {
+        long size = sectors * SECTOR_SIZE;
+        if (position < 0 || position > size || bytes > size - position) {
+            throw new IllegalArgumentException(bytes + " bytes at byte " + position + " are not on " + path
+                    + " (" + sectors + " sectors)");
         }
     }
 

@@ -1,4 +1,4 @@
-package org.jvmm.devices.ata;
+package org.jvmm.devices.disk;
 
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -25,7 +25,7 @@ class DiskImageTest {
         Path path = image(4096);
         try (DiskImage first = DiskImage.open(path, false)) {
             IOException e = assertThrows(IOException.class, () -> DiskImage.open(path, false));
-            assertTrue(e.getMessage().contains("already open"), e.getMessage());
+            assertTrue(e.getMessage().contains("already in use by another VM or process"), e.getMessage());
             assertThrows(IOException.class, () -> DiskImage.open(path, true), "no reader beside a writer");
             assertEquals(8, first.sectors());
         }
@@ -37,7 +37,7 @@ class DiskImageTest {
         Path path = image(4096);
         try (DiskImage a = DiskImage.open(path, true)) {
             IOException e = assertThrows(IOException.class, () -> DiskImage.open(path, true));
-            assertTrue(e.getMessage().contains("already open in this process"), e.getMessage());
+            assertTrue(e.getMessage().contains("already in use by another VM or process"), e.getMessage());
             assertThrows(IllegalStateException.class, () -> a.write(ByteBuffer.allocate(512), 0));
         }
     }
