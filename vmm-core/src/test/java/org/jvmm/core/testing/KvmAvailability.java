@@ -18,7 +18,8 @@ public final class KvmAvailability implements ExecutionCondition, BeforeAllCallb
     private static volatile boolean announced;
 
     private static String probe() {
-        try (Kvm kvm = Kvm.open()) {
+        try {
+            Kvm.open().close();
             return null;
         } catch (RuntimeException | LinkageError e) {
             return "/dev/kvm is not usable (" + e.getMessage() + ")";
