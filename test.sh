@@ -14,7 +14,9 @@ cd "$(dirname "$0")"
 . scripts/find-jdk.sh
 jvmm_find_jdk || exit 1
 
-say() { echo "test.sh: $*"; }
+# Maven's launcher leaves an unterminated ANSI reset on stdout at exit, even with -B: start on a
+# fresh line so that "^test.sh:" greps work.
+say() { printf '\ntest.sh: %s\n' "$*"; }
 ci=false
 if [ "${CI:-}" = true ]; then ci=true; fi
 
@@ -39,11 +41,11 @@ fi
 case $mode in
 host)
     say "/dev/kvm is usable on this host: running all tests, KVM tests included, with mvn verify"
-    exec mvn -B -ntp -Dstyle.color=never verify "$@"
+    exec mvn -B -ntp verify "$@"
     ;;
 skip)
     say "running the unit tests only; KVM tests SKIPPED ($reason)"
-    exec mvn -B -ntp -Dstyle.color=never verify -DexcludedGroups=kvm "$@"
+    exec mvn -B -ntp verify -DexcludedGroups=kvm "$@"
     ;;
 nested) ;;
 *)
@@ -58,7 +60,7 @@ kvm_modules=$(grep -rlE --include='*.java' '@RequiresKvm|@Tag\("kvm"\)' -- */src
 if [ -z "$kvm_modules" ]; then
     if [ "$ci" = true ]; then say "FAILED: no kvm-tagged tests found under */src/test"; exit 1; fi
     say "no kvm-tagged tests found: running the unit tests only"
-    exec mvn -B -ntp -Dstyle.color=never verify -DexcludedGroups=kvm "$@"
+    exec mvn -B -ntp verify -DexcludedGroups=kvm "$@"
 fi
 select_modules=(-pl "$kvm_modules")
 for arg in "$@"; do
@@ -67,7 +69,7 @@ done
 
 say "$reason here: unit tests on this host, then the KVM tests ($kvm_modules) inside scripts/nested-kvm.sh"
 start=$(date +%s)
-mvn -B -ntp -Dstyle.color=never verify -DexcludedGroups=kvm "$@"
+mvn -B -ntp verify -DexcludedGroups=kvm "$@"
 host_seconds=$(( $(date +%s) - start ))
 say "host build and unit tests passed in ${host_seconds}s; starting nested KVM for the kvm-tagged tests"
 
@@ -82,7 +84,7 @@ start=$(date +%s)
 set +e
 JAVA_TOOL_OPTIONS="${JAVA_TOOL_OPTIONS:+$JAVA_TOOL_OPTIONS }-XX:TieredStopAtLevel=1 -XX:+UseSerialGC -XX:-UsePerfData" \
     scripts/nested-kvm.sh --timeout "${JVMM_NESTED_TIMEOUT:-900}" --no-default-shares --share "$PWD" -- \
-    mvn -o -B -ntp -Dstyle.color=never "${select_modules[@]}" surefire:test -Dgroups=kvm -Dsurefire.failIfNoSpecifiedTests=false "$@" \
+    mvn -o -B -ntp "${select_modules[@]}" surefire:test -Dgroups=kvm -Dsurefire.failIfNoSpecifiedTests=false "$@" \
     2>&1 | tee "$log"
 rc=${PIPESTATUS[0]}
 set -e
