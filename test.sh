@@ -1,8 +1,116 @@
 #!/usr/bin/env bash
-# Runs every test (unit tests and the KVM guest tests) with a JDK 22+ found by scripts/find-jdk.sh.
-# Extra arguments go to Maven, e.g. ./test.sh -pl vmm-core -Dtest=GuestMemoryTest
+# Runs every test: the unit tests and the KVM guest tests (JUnit tag "kvm"), with a JDK 22+ found
+# by scripts/find-jdk.sh. Extra arguments go to Maven, e.g. ./test.sh -pl vmm-core -Dtest='Pio*'
+#
+# Where the KVM tests run:
+#   /dev/kvm usable here   one `mvn verify` runs everything.
+#   otherwise              `mvn verify -DexcludedGroups=kvm` here, then only the kvm-tagged tests
+#                          inside scripts/nested-kvm.sh (QEMU TCG with an emulated AMD SVM CPU,
+#                          which has a real /dev/kvm), on the tree just built, Maven offline.
+#   neither works          CI=true: fail with one line. Otherwise: skip them and say so.
+# JVMM_KVM_TESTS=host|nested|skip forces a path (skip is refused when CI=true).
 set -euo pipefail
 cd "$(dirname "$0")"
 . scripts/find-jdk.sh
 jvmm_find_jdk || exit 1
-exec mvn -B -ntp verify "$@"
+
+# Maven's launcher leaves an unterminated ANSI reset on stdout at exit, even with -B: start on a
+# fresh line so that "^test.sh:" greps work.
+say() { printf '\ntest.sh: %s\n' "$*"; }
+ci=false
+if [ "${CI:-}" = true ]; then ci=true; fi
+
+host_kvm_reason() { # prints why /dev/kvm is not usable here, or nothing
+    if [ ! -e /dev/kvm ]; then echo "no /dev/kvm"; return; fi
+    if ! { exec 3<>/dev/kvm; } 2>/dev/null; then echo "/dev/kvm cannot be opened read-write"; return; fi
+    exec 3>&-
+}
+
+mode=${JVMM_KVM_TESTS:-}
+if [ -z "$mode" ]; then
+    reason=$(host_kvm_reason)
+    if [ -z "$reason" ]; then mode=host; else mode=nested; fi
+else
+    reason="JVMM_KVM_TESTS=$mode"
+fi
+if [ "$mode" = skip ] && [ "$ci" = true ]; then
+    say "FAILED: JVMM_KVM_TESTS=skip is not allowed with CI=true"
+    exit 1
+fi
+
+case $mode in
+host)
+    say "/dev/kvm is usable on this host: running all tests, KVM tests included, with mvn verify"
+    exec mvn -B -ntp verify "$@"
+    ;;
+skip)
+    say "running the unit tests only; KVM tests SKIPPED ($reason)"
+    exec mvn -B -ntp verify -DexcludedGroups=kvm "$@"
+    ;;
+nested) ;;
+*)
+    say "FAILED: JVMM_KVM_TESTS must be host, nested or skip, not '$mode'"
+    exit 1
+    ;;
+esac
+
+# Only modules with kvm-tagged tests go to the guest: every module costs Maven time there.
+kvm_modules=$(grep -rlE --include='*.java' '@RequiresKvm|@Tag\("kvm"\)' -- */src/test 2>/dev/null \
+    | cut -d/ -f1 | sort -u | paste -sd, -)
+if [ -z "$kvm_modules" ]; then
+    if [ "$ci" = true ]; then say "FAILED: no kvm-tagged tests found under */src/test"; exit 1; fi
+    say "no kvm-tagged tests found: running the unit tests only"
+    exec mvn -B -ntp verify -DexcludedGroups=kvm "$@"
+fi
+select_modules=(-pl "$kvm_modules")
+for arg in "$@"; do
+    case $arg in -pl|--projects|-pl*|--projects=*) select_modules=() ;; esac
+done
+
+say "$reason here: unit tests on this host, then the KVM tests ($kvm_modules) inside scripts/nested-kvm.sh"
+start=$(date +%s)
+mvn -B -ntp verify -DexcludedGroups=kvm "$@"
+host_seconds=$(( $(date +%s) - start ))
+say "host build and unit tests passed in ${host_seconds}s; starting nested KVM for the kvm-tagged tests"
+
+# The guest sees this tree read-write at the same path, and the host's root file system (JDK,
+# Maven, ~/.m2) read-only through a page-cached share with a RAM overlay: faster under TCG than
+# the uncached read-write shares of ~/.m2 and /tmp, and nothing the guest writes there lingers.
+# C1 only, the serial GC and no perf data file: under TCG the JVMs' start-up dominates, and this
+# halves its CPU time. CI and JAVA_HOME travel in the environment.
+log=$(mktemp /tmp/jvmm-nested-tests.XXXXXX)
+trap 'rm -f "$log"' EXIT
+start=$(date +%s)
+set +e
+JAVA_TOOL_OPTIONS="${JAVA_TOOL_OPTIONS:+$JAVA_TOOL_OPTIONS }-XX:TieredStopAtLevel=1 -XX:+UseSerialGC -XX:-UsePerfData" \
+    scripts/nested-kvm.sh --timeout "${JVMM_NESTED_TIMEOUT:-900}" --no-default-shares --share "$PWD" -- \
+    mvn -o -B -ntp "${select_modules[@]}" surefire:test -Dgroups=kvm -Dsurefire.failIfNoSpecifiedTests=false "$@" \
+    2>&1 | tee "$log"
+rc=${PIPESTATUS[0]}
+set -e
+nested_seconds=$(( $(date +%s) - start ))
+
+# Sum Surefire's per-module summary lines ("Tests run: N, Failures: F, Errors: E, Skipped: S"
+# without " -- in <class>").
+read -r run failures errors skipped < <(grep -E '^\[[A-Z]+\] Tests run: [0-9]+, Failures: [0-9]+, Errors: [0-9]+, Skipped: [0-9]+$' "$log" \
+    | sed -E 's/.*Tests run: ([0-9]+), Failures: ([0-9]+), Errors: ([0-9]+), Skipped: ([0-9]+)$/\1 \2 \3 \4/' \
+    | awk '{r+=$1; f+=$2; e+=$3; s+=$4} END {print r+0, f+0, e+0, s+0}')
+summary="Tests run: $run, Failures: $failures, Errors: $errors, Skipped: $skipped"
+
+if [ "$rc" = 125 ]; then
+    if [ "$ci" = true ]; then
+        say "FAILED: KVM tests could not run: no usable /dev/kvm on this host and nested KVM failed (see the nested-kvm line above)"
+        exit 1
+    fi
+    say "KVM tests SKIPPED: no usable /dev/kvm on this host and nested KVM could not start (see above)"
+    exit 0
+fi
+if [ "$rc" != 0 ]; then
+    say "FAILED: KVM tests in nested KVM: $summary (exit $rc, ${nested_seconds}s)"
+    exit "$rc"
+fi
+if [ "$run" = 0 ] || [ "$skipped" = "$run" ]; then
+    say "FAILED: nested KVM ran no KVM tests ($summary)"
+    exit 1
+fi
+say "KVM tests in nested KVM: $summary (${nested_seconds}s); host part ${host_seconds}s"

@@ -70,7 +70,8 @@ public final class VcpuFd implements AutoCloseable {
      * a loop without exits runs until kicked).
      *
      * @return why it returned; {@link ExitReason#INTR} when a signal or {@code immediate_exit}
-     *         interrupted it (EINTR) or KVM asked to retry (EAGAIN)
+     *         interrupted it (EINTR) or KVM asked to retry (EAGAIN), and then {@link #kvmRun()}
+     *         says INTR too, never the stale previous exit
      * @throws KvmException for any other failure
      */
     public ExitReason run() {
@@ -78,6 +79,10 @@ public final class VcpuFd implements AutoCloseable {
         if (result == -1) {
             int errno = runState.errno();
             if (errno == Errno.EINTR || errno == Errno.EAGAIN) {
+                // With immediate_exit set, KVM returns EINTR before entering the guest and leaves
+                // exit_reason as the previous exit wrote it: kvm_run would still describe, say, a
+                // port write, and whoever decodes the page would handle that write again.
+                run.setExitReason(ExitReason.INTR.code());
                 return ExitReason.INTR;
             }
             throw new KvmException("KVM_RUN", errno);

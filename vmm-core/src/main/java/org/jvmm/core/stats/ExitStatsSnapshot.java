@@ -53,12 +53,13 @@ public record ExitStatsSnapshot(int vcpu, long[] count, long[] totalNanos, long[
     /**
      * Merges several vCPUs' snapshots into one ({@code vcpu} = -1).
      *
-     * @param parts the snapshots; all with the same number of MMIO slots
-     * @return the sum
+     * @param parts the snapshots, at least one; all with the same number of MMIO slots
+     * @return the sum, a new snapshot even for one part (so {@code vcpu} is always -1)
+     * @throws IllegalArgumentException if {@code parts} is empty
      */
     public static ExitStatsSnapshot merge(java.util.List<ExitStatsSnapshot> parts) {
-        if (parts.size() == 1) {
-            return parts.get(0);
+        if (parts.isEmpty()) {
+            throw new IllegalArgumentException("nothing to merge: no vCPU snapshots");
         }
         ExitStatsSnapshot first = parts.get(0);
         int reasons = first.count.length;

@@ -1,0 +1,147 @@
+package org.jvmm.core.vcpu;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import org.jvmm.core.kvm.ExitReason;
+import org.jvmm.core.testing.Guests;
+import org.jvmm.core.testing.RecordingDevice;
+import org.jvmm.core.testing.RequiresKvm;
+import org.jvmm.core.testing.TestMachine;
+import org.junit.jupiter.api.Test;
+
+/** stop, pause and resume of a vCPU thread, including one blocked in a guest that never exits. */
+@RequiresKvm
+class VcpuControlGuestTest {
+
+    // Real mode: out 0x10, al; inc al; jmp back. Exits forever with 0, 1, 2, ...
+    private static final byte[] COUNT_FOREVER = {(byte) 0xe6, 0x10, (byte) 0xfe, (byte) 0xc0, (byte) 0xeb, (byte) 0xfa};
+
+    private static void waitFor(BooleanSupplier condition, String what) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(Guests.TIMEOUT_MILLIS);
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("timed out waiting for " + what);
+            }
+            Thread.sleep(5);
+        }
+    }
+
+    private static void assertConsecutive(List<Long> values) {
+        for (int i = 0; i < values.size(); i++) {
+            assertEquals(i & 0xff, values.get(i), "value " + i + " of " + values.size() + ": an out lost or replayed");
+        }
+    }
+
+    @Test
+    void stopKicksAVcpuOutOfAGuestThatNeverExits() throws Exception {
+        try (TestMachine m = TestMachine.create(1 << 20)) {
+            ExitDispatcher dispatcher = m.dispatcher(0);
+            Vcpu vcpu = new Vcpu(m.realModeVcpu(0, Guests.SPIN), dispatcher);
+            try (vcpu) {
+                vcpu.start();
+                Thread.sleep(500); // well inside KVM_RUN by now
+                assertFalse(vcpu.result().isDone(), "a spinning guest does not stop by itself");
+                long start = System.nanoTime();
+                vcpu.stop();
+                VcpuExit exit = vcpu.await(10_000);
+                long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+                assertEquals(ExitReason.INTR, exit.reason());
+                assertFalse(exit.isError());
+                assertTrue(millis < 5_000, "stop took " + millis + " ms");
+            }
+            assertEquals(1, dispatcher.stats().snapshot().exits(ExitReason.INTR.code()), "one kick, one INTR exit");
+            assertEquals(1, dispatcher.stats().snapshot().totalExits());
+        }
+    }
+
+    @Test
+    void stopBeforeTheFirstRunReturnsAtOnce() throws Exception {
+        try (TestMachine m = TestMachine.create(1 << 20)) {
+            Vcpu vcpu = new Vcpu(m.realModeVcpu(0, Guests.SPIN), m.dispatcher(0));
+            try (vcpu) {
+                vcpu.stop();
+                vcpu.start();
+                assertEquals(ExitReason.INTR, vcpu.await(10_000).reason());
+            }
+        }
+    }
+
+    @Test
+    void pauseHoldsTheGuestAndResumeLetsItGoOnWithoutLosingOrRepeatingAnExit() throws Exception {
+        try (TestMachine m = TestMachine.create(1 << 20)) {
+            RecordingDevice counter = m.port("counter", 0x10, 1, new RecordingDevice());
+            Vcpu vcpu = new Vcpu(m.realModeVcpu(0, COUNT_FOREVER), m.dispatcher(0));
+            try (vcpu) {
+                vcpu.start();
+                for (int round = 0; round < 5; round++) {
+                    int before = counter.count();
+                    waitFor(() -> counter.count() >= before + 20, "the guest to run");
+                    assertTrue(vcpu.pause(Guests.TIMEOUT_MILLIS), "paused");
+                    assertTrue(vcpu.isPaused());
+                    int held = counter.count();
+                    Thread.sleep(200);
+                    assertEquals(held, counter.count(), "no exits while paused");
+                    vcpu.resume();
+                }
+                waitFor(() -> !vcpu.isPaused(), "the vCPU to resume");
+                int last = counter.count();
+                waitFor(() -> counter.count() >= last + 20, "the guest to run after resume");
+                vcpu.stop();
+                assertEquals(ExitReason.INTR, vcpu.await(10_000).reason());
+            }
+            assertConsecutive(counter.writes());
+        }
+    }
+
+    /**
+     * A pause requested while the vCPU thread is busy in a device leaves immediate_exit set; the
+     * next KVM_RUN returns EINTR at once with kvm_run still describing the previous exit. That
+     * exit must not be dispatched a second time.
+     */
+    @Test
+    void pauseDuringDeviceHandlingDoesNotReplayTheExit() throws Exception {
+        byte[] code = {
+            (byte) 0xb0, 0x01,        // mov al, 1
+            (byte) 0xe6, 0x10,        // out 0x10, al     ; the only exit
+            (byte) 0xeb, (byte) 0xfe, // jmp $
+        };
+        CountDownLatch inDevice = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        try (TestMachine m = TestMachine.create(1 << 20)) {
+            RecordingDevice once = m.port("once", 0x10, 1, new RecordingDevice() {
+                @Override
+                protected void onWrite(long offset, int size, long value) {
+                    inDevice.countDown();
+                    try {
+                        release.await(Guests.TIMEOUT_MILLIS, TimeUnit.MILLISECONDS);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+            });
+            ExitDispatcher dispatcher = m.dispatcher(0);
+            Vcpu vcpu = new Vcpu(m.realModeVcpu(0, code), dispatcher);
+            try (vcpu) {
+                vcpu.start();
+                assertTrue(inDevice.await(Guests.TIMEOUT_MILLIS, TimeUnit.MILLISECONDS));
+                CompletableFuture<Boolean> paused = CompletableFuture.supplyAsync(() -> vcpu.pause(Guests.TIMEOUT_MILLIS));
+                Thread.sleep(300); // the pause request and its kick land while the device still runs
+                release.countDown();
+                assertTrue(paused.get(Guests.TIMEOUT_MILLIS, TimeUnit.MILLISECONDS));
+                vcpu.resume();
+                Thread.sleep(500); // the vCPU re-enters KVM_RUN and spins
+                vcpu.stop();
+                assertEquals(ExitReason.INTR, vcpu.await(10_000).reason());
+            }
+            assertEquals(List.of(1L), once.writes(), "the out was dispatched once");
+            assertEquals(1, dispatcher.stats().snapshot().exits(ExitReason.IO.code()));
+        }
+    }
+}
