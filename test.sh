@@ -83,7 +83,7 @@ trap 'rm -f "$log"' EXIT
 start=$(date +%s)
 set +e
 JAVA_TOOL_OPTIONS="${JAVA_TOOL_OPTIONS:+$JAVA_TOOL_OPTIONS }-XX:TieredStopAtLevel=1 -XX:+UseSerialGC -XX:-UsePerfData" \
-    scripts/nested-kvm.sh --timeout "${JVMM_NESTED_TIMEOUT:-900}" --no-default-shares --share "$PWD" -- \
+    scripts/nested-kvm.sh --timeout "${JVMM_NESTED_TIMEOUT:-2400}" --no-default-shares --share "$PWD" -- \
     mvn -o -B -ntp "${select_modules[@]}" surefire:test -Dgroups=kvm -Dsurefire.failIfNoSpecifiedTests=false "$@" \
     2>&1 | tee "$log"
 rc=${PIPESTATUS[0]}

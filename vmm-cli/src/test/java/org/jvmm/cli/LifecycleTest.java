@@ -72,7 +72,7 @@ class LifecycleTest {
 
     @Test
     void cyclesLeaveFdsAndMemoryFlat() throws IOException {
-        int cycles = Integer.getInteger("jvmm.lifecycle.cycles", 200);
+        int cycles = Integer.getInteger("jvmm.lifecycle.cycles", 25);
         Path image = tmp.resolve("disk.img");
         Files.write(image, new byte[1 << 20]);
         for (int i = 0; i < 20; i++) { // warm up: classes, JIT, arenas, thread pools
