@@ -9,8 +9,7 @@ import org.jvmm.core.vcpu.ExitListener;
 import org.jvmm.devices.virtio.VirtioObserver;
 
 /**
- * {@code --jfr FILE}: a JFR recording of jvmm's exit and device events (plus the JDK's default
- * settings), dumped when the run ends. Exit events are recorded only while the recording runs: the
+ * {@code --jfr FILE}: a JFR recording of jvmm's exit and device events, dumped when the run ends. Exit events are recorded only while the recording runs: the
  * listener checks {@code isEnabled()} first, which JIT-compiles to a constant check.
  */
 public final class JfrTracing implements ExitListener, AutoCloseable {
@@ -26,11 +25,10 @@ public final class JfrTracing implements ExitListener, AutoCloseable {
      */
     public JfrTracing(Path file) throws IOException {
         this.file = file;
-        try {
-            this.recording = new Recording(jdk.jfr.Configuration.getConfiguration("default"));
-        } catch (java.text.ParseException e) {
-            throw new IOException("the JDK's default JFR settings are unreadable", e);
-        }
+        // Only jvmm's events: the JDK's default profile samples every thread's stack 50 times a second,
+        // which on an emulated host cost more than the events themselves. Add it with
+        // -XX:StartFlightRecording when JDK events are wanted too.
+        this.recording = new Recording();
         recording.enable(PioExitEvent.class);
         recording.enable(MmioExitEvent.class);
         recording.enable(OtherExitEvent.class);
