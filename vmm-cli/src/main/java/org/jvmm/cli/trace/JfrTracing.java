@@ -21,9 +21,8 @@ public final class JfrTracing implements ExitListener, AutoCloseable {
      * Starts the recording.
      *
      * @param file where it is written at {@link #close()}
-     * @throws IOException if the JDK's default settings cannot be read
      */
-    public JfrTracing(Path file) throws IOException {
+    public JfrTracing(Path file) {
         this.file = file;
         // Only jvmm's events: the JDK's default profile samples every thread's stack 50 times a second,
         // which on an emulated host cost more than the events themselves. Add it with
