@@ -57,7 +57,7 @@ for t in $(seq 1 "$trials"); do
   if cmp -s <(dd if="$img" bs=512 skip="$sector" count=8 status=none) "$work/expected"; then
     pass=$((pass + 1))
   else
-    echo "trial $t: sector $sector does not hold the pattern after SIGKILL; it starts with:"
+    echo "trial $t: sector $sector does not hold the pattern after SIGKILL: $(cmp <(dd if="$img" bs=512 skip="$sector" count=8 status=none) "$work/expected" 2>&1 | head -1); it starts with:"
     dd if="$img" bs=512 skip="$sector" count=1 status=none | od -An -c | head -2
     echo "  COM1: $(tr '\n' ' ' < "$out" | head -c 200)"; fail=$((fail + 1))
   fi
