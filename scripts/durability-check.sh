@@ -54,10 +54,12 @@ for t in $(seq 1 "$trials"); do
   if [ "$(stat -c %s "$img")" != "$size" ]; then
     echo "trial $t: image size changed to $(stat -c %s "$img")"; fail=$((fail + 1)); continue
   fi
-  if cmp -s <(dd if="$img" bs=512 skip="$sector" count=8 status=none) "$work/expected"; then
+  # A file, not <(...): the nested-KVM guest has no /dev/fd for process substitution.
+  dd if="$img" bs=512 skip="$sector" count=8 status=none > "$work/got"
+  if cmp -s "$work/got" "$work/expected"; then
     pass=$((pass + 1))
   else
-    echo "trial $t: sector $sector does not hold the pattern after SIGKILL: $(cmp <(dd if="$img" bs=512 skip="$sector" count=8 status=none) "$work/expected" 2>&1 | head -1); it starts with:"
+    echo "trial $t: sector $sector does not hold the pattern after SIGKILL: $(cmp "$work/got" "$work/expected" 2>&1 | head -1); it starts with:"
     dd if="$img" bs=512 skip="$sector" count=1 status=none | od -An -c | head -2
     echo "  COM1: $(tr '\n' ' ' < "$out" | head -c 200)"; fail=$((fail + 1))
   fi
