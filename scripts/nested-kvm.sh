@@ -365,10 +365,20 @@ start=$(date +%s.%N)
 if [[ $timeout_secs != 0 ]]; then qemu=(timeout -k 10 "$timeout_secs" "${qemu[@]}"); fi
 "${qemu[@]}" </dev/null >"$run/qemu.log" 2>&1 &
 qemu_pid=$!
+# Nested KVM under TCG sometimes freezes the whole guest kernel ("soft lockup ... stuck for 972s"). Give
+# up as soon as a CPU has been stuck for 100 s or more, instead of waiting for the timeout.
+( while kill -0 "$qemu_pid" 2>/dev/null; do
+    sleep 5
+    if grep -qE 'soft lockup - CPU#[0-9]+ stuck for [0-9]{3,}s' "$run/console.log" 2>/dev/null; then
+      : > "$run/lockup"; kill "$qemu_pid" 2>/dev/null; break
+    fi
+  done ) &
+watchdog_pid=$!
 set +e
 wait "$qemu_pid"
 qemu_rc=$?
 set -e
+kill "$watchdog_pid" 2>/dev/null || true
 qemu_pid=
 end=$(date +%s.%N)
 if [[ $verbose == 1 ]]; then
@@ -389,6 +399,9 @@ fi
 keep_run=1
 if [[ -f $run/failure ]]; then
     die "nested guest failed: $(head -c 2000 "$run/failure" | tr '\n' ' ')"
+fi
+if [[ -f $run/lockup ]]; then
+    die "the nested guest's kernel locked up (soft lockup of 100 s or more); see its console log"
 fi
 if [[ $qemu_rc == 124 || $qemu_rc == 137 ]]; then
     die "timed out after ${timeout_secs}s"
