@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -20,8 +19,6 @@ import org.jvmm.cli.machine.MachineConfig;
 import org.jvmm.cli.machine.RawMachine;
 import org.jvmm.cli.machine.RunResult;
 import org.jvmm.core.kvm.ExitReason;
-import org.jvmm.core.kvm.Kvm;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -42,15 +39,7 @@ class BuiltinGuestsTest {
 
     @BeforeAll
     static void requireKvm() {
-        try (Kvm kvm = Kvm.open()) {
-            assertTrue(kvm.fd() >= 0);
-        } catch (RuntimeException e) {
-            String reason = "no usable /dev/kvm (" + e.getMessage() + "); run with scripts/nested-kvm.sh";
-            if ("true".equals(System.getenv("CI"))) {
-                fail(reason);
-            }
-            Assumptions.abort(reason);
-        }
+        KvmRequirement.check();
     }
 
     private static RunResult run(String guest, OutputStream serial, List<String> devices, long... args) throws IOException {

@@ -3,7 +3,6 @@ package org.jvmm.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -21,8 +20,6 @@ import org.jvmm.cli.machine.DeviceSpec;
 import org.jvmm.cli.machine.MachineConfig;
 import org.jvmm.cli.machine.RawMachine;
 import org.jvmm.cli.machine.RunResult;
-import org.jvmm.core.kvm.Kvm;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -49,15 +46,7 @@ class LifecycleTest {
 
     @BeforeAll
     static void requireKvm() {
-        try (Kvm kvm = Kvm.open()) {
-            assertTrue(kvm.fd() >= 0);
-        } catch (RuntimeException e) {
-            String reason = "no usable /dev/kvm (" + e.getMessage() + "); run with scripts/nested-kvm.sh";
-            if ("true".equals(System.getenv("CI"))) {
-                fail(reason);
-            }
-            Assumptions.abort(reason);
-        }
+        KvmRequirement.check();
     }
 
     private MachineConfig config(byte[] payload, Path image, OutputStream out) {
