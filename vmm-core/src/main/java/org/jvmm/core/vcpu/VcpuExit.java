@@ -13,10 +13,13 @@ import org.jvmm.core.kvm.ExitReason;
  */
 public record VcpuExit(ExitReason reason, int rawReason, String detail, String registers) {
 
-    /** {@return whether this is an error the user must hear about (not HLT, shutdown or a stop)} */
+    /**
+     * {@return whether this is an error the user must hear about (not HLT, a system event or a stop)}
+     * A SHUTDOWN exit is one: it is a triple fault, which resets real hardware, so the guest crashed.
+     */
     public boolean isError() {
         return switch (reason) {
-            case HLT, INTR, SYSTEM_EVENT, SHUTDOWN -> false;
+            case HLT, INTR, SYSTEM_EVENT -> false;
             default -> true;
         };
     }

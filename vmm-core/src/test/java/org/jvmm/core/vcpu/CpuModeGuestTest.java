@@ -101,6 +101,7 @@ class CpuModeGuestTest {
             VcpuExit exit = Guests.runToEnd(new Vcpu(vcpu, dispatcher));
             assertEquals(ExitReason.SHUTDOWN, exit.reason(), exit.toString());
             assertEquals("SHUTDOWN: triple fault", exit.toString());
+            assertTrue(exit.isError(), "a triple fault is a crash");
             assertTrue(exit.registers().contains("RIP"), exit.registers());
             assertEquals(1, dispatcher.stats().snapshot().exits(ExitReason.SHUTDOWN.code()));
         }
