@@ -82,22 +82,24 @@ log=$(mktemp /tmp/jvmm-nested-tests.XXXXXX)
 trap 'rm -f "$log"' EXIT
 start=$(date +%s)
 # Nested KVM under TCG has been seen to stall the whole guest now and then (no output, Java timeouts
-# not firing); nested-kvm.sh then times out with 125. One more attempt is made in that case only: a
-# test failure (any other status) is never retried.
+# not firing). nested-kvm.sh gives up with 125 when the tests print nothing for 5 minutes (a whole
+# normal run takes about 2), and then up to two more attempts are made. A test failure (any other
+# status) is never retried.
 run_nested() {
     set +e
     JAVA_TOOL_OPTIONS="${JAVA_TOOL_OPTIONS:+$JAVA_TOOL_OPTIONS }-XX:TieredStopAtLevel=1 -XX:+UseSerialGC -XX:-UsePerfData" \
-        scripts/nested-kvm.sh --timeout "${JVMM_NESTED_TIMEOUT:-1200}" --no-default-shares --share "$PWD" -- \
+        scripts/nested-kvm.sh --timeout "${JVMM_NESTED_TIMEOUT:-1200}" --idle-timeout 300 --no-default-shares --share "$PWD" -- \
         mvn -o -B -ntp "${select_modules[@]}" surefire:test -Dgroups=kvm -Dsurefire.failIfNoSpecifiedTests=false "$@" \
         2>&1 | tee "$log"
     rc=${PIPESTATUS[0]}
     set -e
 }
 run_nested "$@"
-if [ "$rc" = 125 ]; then
-    say "nested KVM did not finish (status 125): trying once more"
+for attempt in 2 3; do
+    [ "$rc" = 125 ] || break
+    say "nested KVM did not finish (status 125): attempt $attempt of 3"
     run_nested "$@"
-fi
+done
 nested_seconds=$(( $(date +%s) - start ))
 
 # Sum Surefire's per-module summary lines ("Tests run: N, Failures: F, Errors: E, Skipped: S"

@@ -25,6 +25,8 @@
 #   --share-ro DIR    also share DIR read-only at the same path (repeatable)
 #   --no-default-shares  share only what --share/--share-ro name
 #   --timeout SECS    kill the guest after SECS seconds (default 3600, 0 = never)
+#   --idle-timeout SECS  give up (125) when the command has printed nothing for SECS
+#                     seconds: the emulated guest has stalled (default 0 = never)
 #   --verbose         show guest boot progress and timings on stderr
 #   --self-test       instead of a command, build and run nested-kvm/kvm-probe.c
 #                     (checks /dev/kvm, runs a tiny guest, times PIO exits)
@@ -45,6 +47,7 @@ log() { if [[ $verbose == 1 ]]; then echo "nested-kvm: $*" >&2; fi; }
 mem=4G
 cpus=2
 timeout_secs=3600
+idle_secs=0
 verbose=0
 default_shares=1
 self_test=0
@@ -58,6 +61,7 @@ while [[ $# -gt 0 ]]; do
         --share-ro) ro_shares+=("${2:?--share-ro needs a directory}"); shift 2 ;;
         --no-default-shares) default_shares=0; shift ;;
         --timeout) timeout_secs=${2:?--timeout needs seconds}; shift 2 ;;
+        --idle-timeout) idle_secs=${2:?--idle-timeout needs seconds}; shift 2 ;;
         --verbose|-v) verbose=1; shift ;;
         --self-test) self_test=1; shift ;;
         -h|--help) sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "$0"; exit 0 ;;
@@ -338,9 +342,11 @@ touch "$run/shares"
 # ---------------------------------------------------------------- run
 # ttyS0 = kernel console -> log file; virtio-serial ports 1 and 2 = stdout and
 # stderr, written to FIFOs that 'cat' copies to ours, so output streams live.
+# Each reader also touches $run/activity, whose age the idle watchdog reads.
 mkfifo "$run/stdout" "$run/stderr"
-cat "$run/stdout" & reader_pids+=($!)
-cat "$run/stderr" >&2 & reader_pids+=($!)
+touch "$run/activity"
+cat "$run/stdout" | tee -a "$run/activity" & reader_pids+=($!)
+cat "$run/stderr" | tee -a "$run/activity" >&2 & reader_pids+=($!)
 
 # -cpu max under TCG is an AuthenticAMD CPU with svm + npt, which is what
 # kvm_amd needs; thread=multi gives one host thread per vCPU.
@@ -365,12 +371,16 @@ start=$(date +%s.%N)
 if [[ $timeout_secs != 0 ]]; then qemu=(timeout -k 10 "$timeout_secs" "${qemu[@]}"); fi
 "${qemu[@]}" </dev/null >"$run/qemu.log" 2>&1 &
 qemu_pid=$!
-# Nested KVM under TCG sometimes freezes the whole guest kernel ("soft lockup ... stuck for 972s"). Give
-# up as soon as a CPU has been stuck for 100 s or more, instead of waiting for the timeout.
+# Nested KVM under TCG sometimes freezes the whole guest kernel ("soft lockup ... stuck for 972s"), and
+# sometimes stalls with no message at all. Give up as soon as a CPU has been stuck for 100 s or more, or
+# (with --idle-timeout) the command has been silent too long, instead of waiting for the timeout.
 ( while kill -0 "$qemu_pid" 2>/dev/null; do
     sleep 5
     if grep -qE 'soft lockup - CPU#[0-9]+ stuck for [0-9]{3,}s' "$run/console.log" 2>/dev/null; then
       : > "$run/lockup"; kill "$qemu_pid" 2>/dev/null; break
+    fi
+    if [[ $idle_secs != 0 ]] && (( $(date +%s) - $(stat -c %Y "$run/activity") >= idle_secs )); then
+      : > "$run/idle"; kill "$qemu_pid" 2>/dev/null; break
     fi
   done ) &
 watchdog_pid=$!
@@ -402,6 +412,9 @@ if [[ -f $run/failure ]]; then
 fi
 if [[ -f $run/lockup ]]; then
     die "the nested guest's kernel locked up (soft lockup of 100 s or more); see its console log"
+fi
+if [[ -f $run/idle ]]; then
+    die "the command printed nothing for ${idle_secs}s: the nested guest stalled; see its console log"
 fi
 if [[ $qemu_rc == 124 || $qemu_rc == 137 ]]; then
     die "timed out after ${timeout_secs}s"
