@@ -200,6 +200,20 @@ load kvm.list "no /dev/kvm: "
 [ -c /dev/vport0p1 ] && [ -c /dev/vport0p2 ] || fail "no virtio-serial ports for stdout/stderr"
 cut -d' ' -f1 /proc/uptime >/ctl/boot-seconds
 say "booted in $(cat /ctl/boot-seconds)s, running the command"
+# A heartbeat on the console, so that a stalled run shows whether the guest kernel still ran; and when
+# the host asks (it writes a JDK path to /ctl/dump-request), thread dumps of every JVM, so that a silent
+# command shows where it waits.
+( while sleep 30; do
+    say "alive at $(cut -d' ' -f1 /proc/uptime)s"
+    if [ -s /ctl/dump-request ]; then
+        jdk=$(cat /ctl/dump-request); rm -f /ctl/dump-request
+        for pid in $(pidof java); do
+            say "thread dump of java pid $pid"
+            chroot /newroot "$jdk/bin/jstack" "$pid" >/dev/console 2>&1
+        done
+        say "thread dumps done"
+    fi
+  done ) &
 chroot /newroot /bin/bash /run/jvmm-nested/cmd.sh </dev/null >/dev/vport0p1 2>/dev/vport0p2
 rc=$?
 echo "$rc" >/ctl/exit-code
@@ -380,7 +394,15 @@ qemu_pid=$!
       : > "$run/lockup"; kill "$qemu_pid" 2>/dev/null; break
     fi
     if [[ $idle_secs != 0 ]] && (( $(date +%s) - $(stat -c %Y "$run/activity") >= idle_secs )); then
-      : > "$run/idle"; kill "$qemu_pid" 2>/dev/null; break
+      : > "$run/idle"
+      # Ask the guest for thread dumps (its heartbeat loop answers within about 30 s) before giving up.
+      if [[ -n ${JAVA_HOME:-} ]]; then
+        echo "$JAVA_HOME" > "$run/dump-request"
+        for _ in $(seq 24); do
+          sleep 5; grep -q 'thread dumps done' "$run/console.log" 2>/dev/null && break
+        done
+      fi
+      kill "$qemu_pid" 2>/dev/null; break
     fi
   done ) &
 watchdog_pid=$!
@@ -414,7 +436,12 @@ if [[ -f $run/lockup ]]; then
     die "the nested guest's kernel locked up (soft lockup of 100 s or more); see its console log"
 fi
 if [[ -f $run/idle ]]; then
-    die "the command printed nothing for ${idle_secs}s: the nested guest stalled; see its console log"
+    if grep -q 'thread dumps done' "$run/console.log"; then
+        echo "nested-kvm: the guest kernel still ran; the JVMs' threads when the command went silent:" >&2
+        sed -n '/thread dump of java pid/,/thread dumps done/p' "$run/console.log" >&2
+        die "the command printed nothing for ${idle_secs}s, but the nested guest was alive (thread dumps above)"
+    fi
+    die "the command printed nothing for ${idle_secs}s and the nested guest did not answer: it stalled; see its console log"
 fi
 if [[ $qemu_rc == 124 || $qemu_rc == 137 ]]; then
     die "timed out after ${timeout_secs}s"
