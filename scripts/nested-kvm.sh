@@ -20,7 +20,8 @@
 #
 # Usage: scripts/nested-kvm.sh [options] -- COMMAND [ARGS...]
 #   --mem SIZE        guest memory (default 4G)
-#   --cpus N          guest vCPUs (default 2)
+#   --cpus N          guest vCPUs (default 1: with 2, the emulated guest kernel now and then
+#                     stalls for minutes, "soft lockup ... [kthreadd]", and 1 is not slower)
 #   --share DIR       also share DIR read-write at the same path (repeatable)
 #   --share-ro DIR    also share DIR read-only at the same path (repeatable)
 #   --no-default-shares  share only what --share/--share-ro name
@@ -45,7 +46,7 @@ log() { if [[ $verbose == 1 ]]; then echo "nested-kvm: $*" >&2; fi; }
 
 # ---------------------------------------------------------------- arguments
 mem=4G
-cpus=2
+cpus=1
 timeout_secs=3600
 idle_secs=0
 verbose=0
