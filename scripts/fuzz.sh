@@ -17,6 +17,8 @@ case "$seconds" in ''|*[!0-9]*) echo "usage: scripts/fuzz.sh [SECONDS] [FILTER]"
 
 # module  class#method
 targets=(
+  "vmm-core org.jvmm.core.boot.KernelImageFuzzTest#parseAndLoad"
+  "vmm-core org.jvmm.core.boot.CommandLineFuzzTest#build"
   "vmm-devices org.jvmm.devices.virtio.queue.VirtqueueFuzzTest#splitRing"
   "vmm-devices org.jvmm.devices.virtio.mmio.VirtioMmioFuzzTest#registerFile"
   "vmm-devices org.jvmm.devices.virtio.blk.VirtioBlockFuzzTest#requests"
