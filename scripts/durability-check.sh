@@ -22,7 +22,9 @@ jvmm_find_jdk >/dev/null || exit 1
 # Build first on the host (mvn -o package -DskipTests): inside nested KVM Maven has no network.
 [ -f "$root/vmm-cli/target/vmm-cli.jar" ] || "$root/jvmm" --version >/dev/null
 work="$(mktemp -d)"
-trap 'rm -rf "$work"' EXIT
+# The COM1 FIFOs go to /dev/shm: the 9p file systems nested KVM shares /tmp over cannot hold one.
+pipes="$(mktemp -d -p /dev/shm 2>/dev/null || mktemp -d)"
+trap 'rm -rf "$work" "$pipes"' EXIT
 classpath="$root/vmm-cli/target/vmm-cli.jar"
 for jar in "$root"/vmm-cli/target/lib/*.jar; do classpath="$classpath:$jar"; done
 read -r -a options <<< "${JVMM_DURABILITY_JAVA_OPTS:--Xint -XX:+UseSerialGC -XX:-UsePerfData -XX:SharedArchiveFile=$work/jvmm.jsa}"
@@ -57,7 +59,7 @@ for t in $(seq 1 "$trials"); do
   sector=$(( (t * 8) % (size / 512 - bytes / 512) ))
   # Zero the target range first so a pass cannot come from an earlier trial.
   dd if=/dev/zero of="$img" bs=512 seek="$sector" count=$((bytes / 512)) conv=notrunc status=none
-  out="$work/out.$t"; fifo="$work/com1.$t"
+  out="$work/out.$t"; fifo="$pipes/com1.$t"
   : > "$out"; mkfifo "$fifo"
   start=$(now_ms)
   "${java[@]}" "${guest[@]}" --arg 4="$sector" > "$fifo" 2>"$work/err.$t" &
