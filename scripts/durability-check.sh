@@ -8,7 +8,7 @@
 # that the image is never grown or truncated, and that a second VM on an image in use gets the lock
 # error. Needs /dev/kvm: where there is none, run it with
 #   scripts/nested-kvm.sh -- scripts/durability-check.sh [TRIALS]
-# Prints one line per failure and a summary "durability: P/T trials passed"; exits 1 on any failure.
+# Prints one line per trial and a summary "durability: P/T trials passed"; exits 1 on any failure.
 #
 # JVM start-up dominates a trial under emulation (nested KVM): the trials run the CLI on the class
 # path with a class-data-sharing archive made by a first, complete run, and in the interpreter
@@ -52,6 +52,7 @@ else
   "${java[@]}" "${guest[@]}" --arg 4=0 > "$work/warm.out" 2>&1 || warm=$?
 fi
 [ "$warm" = 1 ] || { echo "durability: the complete run failed (status $warm):"; head -c 2000 "$work/warm.out"; exit 1; }
+echo "durability: a complete run wrote, flushed and read back $bytes bytes; now $trials trials"
 
 now_ms() { local t=$EPOCHREALTIME; echo $(( ${t%.*} * 1000 + 10#${t#*.} / 1000 )); }   # no fork
 pass=0; fail=0; total_ms=0; start_all=$(now_ms)
@@ -72,7 +73,7 @@ for t in $(seq 1 "$trials"); do
   done < "$fifo"
   status=0; wait "$pid" 2>/dev/null || status=$?   # 2>: no "Killed" notice per trial
   rm -f "$fifo"
-  total_ms=$(( total_ms + $(now_ms) - start ))
+  ms=$(( $(now_ms) - start )); total_ms=$(( total_ms + ms ))
   if [ "$flushed" = 0 ]; then
     echo "trial $t: the guest never reported FLUSHED (status $status): $(head -c 300 "$work/err.$t")"; fail=$((fail + 1)); continue
   fi
@@ -86,6 +87,7 @@ for t in $(seq 1 "$trials"); do
   dd if="$img" bs=512 skip="$sector" count=$((bytes / 512)) status=none > "$work/got"
   if cmp -s "$work/got" "$work/expected"; then
     pass=$((pass + 1))
+    echo "trial $t: ok (sector $sector, killed $ms ms after the JVM started)"
   else
     echo "trial $t: sector $sector does not hold the pattern after SIGKILL: $(cmp "$work/got" "$work/expected" 2>&1 | head -1); it starts with:"
     dd if="$img" bs=512 skip="$sector" count=1 status=none | od -An -c | head -2
