@@ -17,6 +17,8 @@ case "$seconds" in ''|*[!0-9]*) echo "usage: scripts/fuzz.sh [SECONDS] [FILTER]"
 
 # module  class#method
 targets=(
+  "vmm-core org.jvmm.core.boot.KernelImageFuzzTest#parseAndLoad"
+  "vmm-core org.jvmm.core.boot.CommandLineFuzzTest#build"
   "vmm-devices org.jvmm.devices.virtio.queue.VirtqueueFuzzTest#splitRing"
   "vmm-devices org.jvmm.devices.virtio.mmio.VirtioMmioFuzzTest#registerFile"
   "vmm-devices org.jvmm.devices.virtio.blk.VirtioBlockFuzzTest#requests"
@@ -45,6 +47,7 @@ for t in "${targets[@]}"; do
   took=$(( $(date +%s) - start ))
   execs=$(sed -n 's/^Done \([0-9]*\) runs.*/\1/p' "$log" | tail -1)
   [ -n "$execs" ] || execs=$(sed -n 's/^#\([0-9]*\).*/\1/p' "$log" | tail -1)
+  cov=$(sed -n 's/^#[0-9]*.*cov: \([0-9]*\).*/\1/p' "$log" | tail -1)   # libFuzzer's edge count at the end
   findings=$(grep -c -e '^== Java Exception:' -e 'ERROR: libFuzzer:' "$log")
   if [ "$rc" -ne 0 ] && [ "$findings" -eq 0 ]; then
     status="ERROR (mvn exit $rc, no finding parsed: see the log)"
@@ -56,7 +59,7 @@ for t in "${targets[@]}"; do
     status="ok"
   fi
   [ "$status" = ok ] || failed=1
-  line=$(printf '%-58s executions %10s  findings %s  %4ss  %s' "$test" "${execs:-?}" "$findings" "$took" "$status")
+  line=$(printf '%-58s executions %10s  coverage %5s  findings %s  %4ss  %s' "$test" "${execs:-?}" "${cov:-?}" "$findings" "$took" "$status")
   echo "$line"
   summary+=("$line")
 done

@@ -154,17 +154,23 @@ final class RunCommand implements Callable<Integer> {
     }
 
     static Duration parseDuration(String text) {
+        Duration duration;
         try {
             if (text.endsWith("ms")) {
-                return Duration.ofMillis(Long.parseLong(text.substring(0, text.length() - 2)));
+                duration = Duration.ofMillis(Long.parseLong(text.substring(0, text.length() - 2)));
+            } else if (text.endsWith("s")) {
+                duration = Duration.ofMillis((long) (Double.parseDouble(text.substring(0, text.length() - 1)) * 1000));
+            } else {
+                duration = Duration.ofMillis((long) (Double.parseDouble(text) * 1000));
             }
-            if (text.endsWith("s")) {
-                return Duration.ofMillis((long) (Double.parseDouble(text.substring(0, text.length() - 1)) * 1000));
-            }
-            return Duration.ofMillis((long) (Double.parseDouble(text) * 1000));
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException("not a duration: '" + text + "' (use e.g. 1s or 500ms)");
         }
+        // Zero or less would make the live-stats thread print without pause.
+        if (duration.toMillis() < 1) {
+            throw new IllegalArgumentException("--stats-interval must be at least 1ms, not '" + text + "'");
+        }
+        return duration;
     }
 
     static void report(RawMachine machine, RunResult result, boolean text, Path json) throws IOException {

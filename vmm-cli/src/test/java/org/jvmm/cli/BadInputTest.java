@@ -132,6 +132,8 @@ class BadInputTest {
                 "jvmm: --serial takes out=FILE, not 'file.txt'", 2));
         rows.add(new Row("bad --stats-interval", nokvm, "run --payload $G --stats-interval often",
                 "jvmm: not a duration: 'often' (use e.g. 1s or 500ms)", 2));
+        rows.add(new Row("--stats-interval 0", nokvm, "run --payload $G --stats-interval 0ms",
+                "jvmm: --stats-interval must be at least 1ms, not '0ms'", 2));
         rows.add(new Row("unknown subcommand", nokvm, "frobnicate",
                 "jvmm: Unmatched argument at index 0: 'frobnicate' (see jvmm --help)", 2));
         rows.add(new Row("unknown option", nokvm, "run --payload $G --frob",

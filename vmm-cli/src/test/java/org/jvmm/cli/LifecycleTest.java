@@ -9,11 +9,15 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.jvmm.cli.machine.DeviceSpec;
@@ -72,8 +76,12 @@ class LifecycleTest {
         long rssBefore = status("VmRSS");
         long vmBefore = status("VmSize");
         long start = System.nanoTime();
-        for (int i = 0; i < cycles; i++) {
+        for (int i = 1; i <= cycles; i++) {
             cycle(image);
+            if (i % Math.max(1, cycles / 10) == 0) { // the trend, to tell growth from a plateau
+                System.out.printf("lifecycle: after %d cycles: fds %d, VmRSS %d KiB, VmSize %d KiB%n",
+                        i, openFds(), status("VmRSS"), status("VmSize"));
+            }
         }
         long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
         System.gc();
@@ -121,6 +129,62 @@ class LifecycleTest {
         }
         assertFalse(threads("virtio-blk@0-q0") || threads("vcpu-0"), "no vCPU or device thread left");
         assertEquals(fdsBefore, openFds(), "fds after close");
+    }
+
+    /**
+     * A guest streams 1 MiB virtio-blk reads through an ioeventfd device thread; the VM is stopped and
+     * closed at a moment the device thread is seen inside a request (a virtio-blk frame on its stack).
+     * Close waits for that request, then leaves no thread and no fd behind.
+     */
+    @Test
+    void closeWhileADeviceThreadIsMidRequest() throws Exception {
+        Path image = tmp.resolve("big.img");
+        long imageSize = 64L << 20;
+        try (FileChannel f = FileChannel.open(image, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            f.write(ByteBuffer.wrap(new byte[1]), imageSize - 1); // sparse: reads cost I/O, not disk space
+        }
+        long[] args = new long[16];
+        args[0] = imageSize; // read the whole image
+        args[2] = 1 << 20;   // in 1 MiB requests
+        List<DeviceSpec> devices = List.of(DeviceSpec.parse("virtio-blk,path=" + image + ",notify=ioeventfd,irq=irqfd"));
+        long fdsBefore = openFds();
+        RawMachine machine = RawMachine.build(new MachineConfig(GuestImages.load("virtio-blk-read"), true, 64L << 20, 1,
+                true, OutputStream.nullOutputStream(), null, devices, args));
+        Thread runner = Thread.ofPlatform().start(() -> machine.run(Duration.ofSeconds(600)));
+        Thread device = awaitThread("virtio-blk@0-q0");
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+        boolean midRequest = false;
+        while (!midRequest && runner.isAlive() && System.nanoTime() < deadline) {
+            midRequest = Arrays.stream(device.getStackTrace()).anyMatch(f -> f.getClassName().contains(".virtio.blk."));
+            if (!midRequest) {
+                Thread.sleep(1); // leave the CPU to the guest and the device
+            }
+        }
+        assertTrue(midRequest, "never saw the device thread inside a request; guest still running: " + runner.isAlive());
+        long start = System.nanoTime();
+        machine.stop("test");
+        runner.join(10_000);
+        machine.close();
+        long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+        System.out.println("lifecycle: stop + close with the device thread mid-request took " + millis + " ms");
+        assertFalse(runner.isAlive(), "run() returned");
+        assertTrue(millis < 5000, "close took " + millis + " ms");
+        device.join(1000);
+        assertFalse(device.isAlive() || threads("vcpu-0"), "no vCPU or device thread left");
+        assertEquals(fdsBefore, openFds(), "fds after close");
+        assertEquals(imageSize, Files.size(image), "image size unchanged");
+    }
+
+    private static Thread awaitThread(String name) throws InterruptedException {
+        for (int i = 0; i < 6000; i++) {
+            for (Thread t : Thread.getAllStackTraces().keySet()) {
+                if (t.getName().equals(name) && t.isAlive()) {
+                    return t;
+                }
+            }
+            Thread.sleep(10);
+        }
+        throw new AssertionError("no thread " + name);
     }
 
     @Test

@@ -23,10 +23,16 @@ public record BzImage(SetupHeader header, byte[] image) implements KernelImage {
      *
      * @param image the file's bytes
      * @return the image
-     * @throws BootException BAD_MAGIC, TRUNCATED_IMAGE, PROTOCOL_TOO_OLD or NOT_64_BIT
+     * @throws BootException BAD_MAGIC, TRUNCATED_IMAGE (also when the protected-mode code ends before
+     *                       the 64-bit entry), PROTOCOL_TOO_OLD or NOT_64_BIT
      */
     public static BzImage parse(byte[] image) {
-        return new BzImage(SetupHeader.parse(image), image);
+        BzImage bz = new BzImage(SetupHeader.parse(image), image);
+        if (bz.protectedModeSize() <= ENTRY_64_OFFSET) {
+            throw new BootException(BootError.TRUNCATED_IMAGE, String.format(
+                    "the protected-mode code is %d bytes, its 64-bit entry is at offset 0x%x", bz.protectedModeSize(), ENTRY_64_OFFSET));
+        }
+        return bz;
     }
 
     /** {@return the size of the protected-mode code} */

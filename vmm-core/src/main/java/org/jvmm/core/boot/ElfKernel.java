@@ -127,9 +127,10 @@ public record ElfKernel(List<Segment> segments, long entry, byte[] image) implem
             }
         }
         for (Segment s : segments) {
-            memory.write(s.physicalAddress(), MemorySegment.ofArray(image).asSlice(s.fileOffset(), s.fileSize()));
-            long bssStart = s.physicalAddress() + s.fileSize();
-            memory.slice(bssStart, s.memorySize() - s.fileSize()).fill((byte) 0);
+            // One slice for the whole segment: a BSS lookup of its own would fail for an empty BSS at the end of RAM.
+            MemorySegment target = memory.slice(s.physicalAddress(), s.memorySize());
+            MemorySegment.copy(MemorySegment.ofArray(image), s.fileOffset(), target, 0, s.fileSize());
+            target.asSlice(s.fileSize()).fill((byte) 0);
             start = Math.min(start, s.physicalAddress());
             end = Math.max(end, s.physicalAddress() + s.memorySize());
         }

@@ -80,8 +80,8 @@ public record SetupHeader(int setupSects, int version, int loadflags, int xloadf
      * @throws BootException BAD_MAGIC, TRUNCATED_IMAGE, PROTOCOL_TOO_OLD or NOT_64_BIT
      */
     public static SetupHeader parse(byte[] image) {
-        if (image.length < 0x206) {
-            throw new BootException(BootError.TRUNCATED_IMAGE, image.length + " bytes, the setup header alone needs 0x206");
+        if (image.length < 0x208) { // up to the protocol version, which decides how much more to read
+            throw new BootException(BootError.TRUNCATED_IMAGE, image.length + " bytes, the setup header alone needs 0x208");
         }
         ByteBuffer b = ByteBuffer.wrap(image).order(ByteOrder.LITTLE_ENDIAN);
         if (b.getInt(0x202) != MAGIC || Short.toUnsignedInt(b.getShort(0x1fe)) != BOOT_FLAG) {

@@ -324,6 +324,11 @@ public final class VcpuFd implements AutoCloseable {
         return new BinaryStats(new OwnedFd(statsFd));
     }
 
+    /** {@return whether the fd is open and {@code kvm_run} mapped: false once this vCPU or its VM was closed} */
+    public boolean isOpen() {
+        return fd.isOpen();
+    }
+
     /** Unmaps {@code kvm_run} and closes the fd. Calling it again does nothing. */
     @Override
     public void close() {

@@ -28,6 +28,8 @@ final class KickSignal {
     private final Object lock = new Object();
     private int tid = -1;
     private final int pid = Libc.getpid();
+    /** Whether the signal was unblocked on the thread before {@link #installOnCurrentThread}: uninstall unblocks it again. */
+    private boolean unblockOnUninstall;
 
     KickSignal(VcpuFd vcpu) {
         this.vcpu = vcpu;
@@ -42,25 +44,41 @@ final class KickSignal {
             if (error != 0) {
                 throw new IllegalStateException("pthread_sigmask failed: " + Libc.strerror(error));
             }
-            long kernelMask = previous.get(ValueLayout.JAVA_LONG, 0) & ~(1L << (SIGNAL - 1));
-            vcpu.setSignalMask(kernelMask);
+            long previousMask = previous.get(ValueLayout.JAVA_LONG, 0);
+            unblockOnUninstall = (previousMask & (1L << (SIGNAL - 1))) == 0;
+            vcpu.setSignalMask(previousMask & ~(1L << (SIGNAL - 1)));
         }
         synchronized (lock) {
             tid = Libc.gettid();
         }
     }
 
-    /** On the vCPU thread, when it ends: no kick may reach a thread id that could be reused. */
+    /**
+     * On the vCPU thread, when its loop ends: no kick may reach a thread id that could be reused, and
+     * a thread that goes on (one that ran the loop itself) gets its signal mask back. Kicks already
+     * sent are pending by then and drained first: unblocked, the signal's default action would end
+     * the process.
+     */
     void uninstall() {
         synchronized (lock) {
             tid = -1;
         }
         drain();
+        if (unblockOnUninstall) {
+            unblockOnUninstall = false;
+            int error = Libc.pthreadSigmask(Libc.SIG_UNBLOCK, set, MemorySegment.NULL);
+            if (error != 0) {
+                throw new IllegalStateException("pthread_sigmask failed: " + Libc.strerror(error));
+            }
+        }
     }
 
     /** From any thread: make KVM_RUN return now, or at once if it is not running yet. */
     void kick() {
         synchronized (lock) {
+            if (!vcpu.isOpen() || !arena.scope().isAlive()) {
+                return; // closed (by the Vcpu or its VM): nothing runs any more, kvm_run may be unmapped
+            }
             vcpu.kvmRun().setImmediateExit(true);
             if (tid > 0) {
                 Libc.tgkill(kickerState, pid, tid, SIGNAL);
@@ -78,6 +96,10 @@ final class KickSignal {
     }
 
     void close() {
-        arena.close();
+        synchronized (lock) {
+            if (arena.scope().isAlive()) {
+                arena.close();
+            }
+        }
     }
 }

@@ -77,7 +77,8 @@ public final class Vcpu implements AutoCloseable {
     }
 
     /**
-     * Runs the loop on the calling thread until the vCPU stops (for single-threaded embedders).
+     * Runs the loop on the calling thread until the vCPU stops (for single-threaded embedders). The
+     * thread's signal mask is as before when it returns.
      *
      * @return why it stopped
      */
@@ -102,8 +103,11 @@ public final class Vcpu implements AutoCloseable {
         } catch (RuntimeException | Error e) {
             LOG.log(Level.ERROR, "vCPU " + fd.id() + " thread failed", e);
             exit = new VcpuExit(ExitReason.UNSUPPORTED, -1, "vCPU thread failed: " + e, "");
-        } finally {
+        }
+        try {
             kick.uninstall();
+        } catch (RuntimeException e) {
+            LOG.log(Level.ERROR, "vCPU " + fd.id() + ": restoring the thread's signal mask failed", e);
         }
         result.complete(exit);
     }
@@ -270,7 +274,7 @@ public final class Vcpu implements AutoCloseable {
 
     /**
      * Stops the loop, waits for the thread to leave KVM_RUN, then releases the kick resources. The
-     * vCPU fd itself belongs to its VM.
+     * vCPU fd itself belongs to its VM. Harmless before or after the VM is closed, and when repeated.
      */
     @Override
     public void close() {
@@ -278,7 +282,7 @@ public final class Vcpu implements AutoCloseable {
         synchronized (this) {
             t = thread;
         }
-        if (t != null && t != Thread.currentThread()) {
+        if (t != null && t != Thread.currentThread() && !result.isDone()) {
             stop();
             try {
                 result.get(10, TimeUnit.SECONDS);

@@ -154,4 +154,53 @@ class KernelImageTest {
                     assertThrows(BootException.class, () -> KernelImage.parse(elf).load(memory)).error());
         }
     }
+
+    // The next three were found by KernelImageFuzzTest; its seeds under src/test/resources replay them too.
+
+    @Test
+    void aFileCutInsideTheProtocolVersionIsTruncated() {
+        byte[] cut = Arrays.copyOf(TestImages.bzImage(), 0x207);
+        assertEquals(BootError.TRUNCATED_IMAGE, errorOf(cut), "HdrS present, version half there");
+    }
+
+    @Test
+    void aBzImageWhoseCodeEndsBeforeTheEntryIsTruncated() {
+        int realMode = (TestImages.SETUP_SECTS + 1) * 512;
+        byte[] image = Arrays.copyOf(TestImages.bzImage(), realMode + 0x200);
+        ByteBuffer b = ByteBuffer.wrap(image).order(ByteOrder.LITTLE_ENDIAN);
+        b.putInt(0x1f4, 0x200 / 16); // syssize
+        b.putInt(0x24c, 0x100);      // payload_length
+        BootException e = assertThrows(BootException.class, () -> KernelImage.parse(image));
+        assertEquals(BootError.TRUNCATED_IMAGE, e.error());
+        assertTrue(e.getMessage().contains("64-bit entry"), e.getMessage());
+        byte[] oneMore = Arrays.copyOf(image, image.length + 16);
+        ByteBuffer.wrap(oneMore).order(ByteOrder.LITTLE_ENDIAN).putInt(0x1f4, 0x210 / 16);
+        assertEquals(0x210, BzImage.parse(oneMore).protectedModeSize(), "one instruction's room past the entry is enough");
+    }
+
+    @Test
+    void elfFieldsOf2To63AndMoreAreOverflows() {
+        List<TestImages.Load> one = List.of(new TestImages.Load(0x100_0000, 0x100_0000, TestImages.pattern(0x100, 3), 0x100));
+        byte[] good = TestImages.elf(0x100_0000, one);
+        int phdr = 64 + 56; // the PT_LOAD, after the PT_NOTE
+        for (int[] field : new int[][] {{0x20, 0}, {phdr + 8, 1}, {phdr + 24, 2}, {phdr + 32, 3}, {phdr + 40, 4}}) {
+            byte[] bad = good.clone();
+            ByteBuffer b = ByteBuffer.wrap(bad).order(ByteOrder.LITTLE_ENDIAN);
+            b.putLong(field[0], -0x10); // 2^64 - 16: as an unsigned size or address, past anything real
+            assertEquals(BootError.OVERFLOW, errorOf(bad), "field " + field[1] + " (0: e_phoff, then p_offset, "
+                    + "p_paddr, p_filesz, p_memsz) = 2^64 - 16");
+        }
+    }
+
+    @Test
+    void anElfSegmentMayEndExactlyAtTheEndOfRam() {
+        byte[] text = TestImages.pattern(0x1000, 5);
+        byte[] elf = TestImages.elf(0xff_f000, List.of(new TestImages.Load(0xff_f000, 0xff_f000, text, text.length)));
+        try (Arena arena = Arena.ofConfined()) {
+            GuestMemory memory = TestImages.memory(arena, new long[] {0, 16L << 20});
+            LoadedKernel loaded = KernelImage.parse(elf).load(memory);
+            assertEquals(16L << 20, loaded.end());
+            assertArrayEquals(text, memory.slice(0xff_f000, text.length).toArray(ValueLayout.JAVA_BYTE));
+        }
+    }
 }

@@ -4,6 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
@@ -20,6 +23,7 @@ import org.junit.jupiter.api.Test;
 @RequiresKvm
 class VcpuControlGuestTest {
 
+    private static final byte[] HLT = {(byte) 0xf4};
     // Real mode: out 0x10, al; inc al; jmp back. Exits forever with 0, 1, 2, ...
     private static final byte[] COUNT_FOREVER = {(byte) 0xe6, 0x10, (byte) 0xfe, (byte) 0xc0, (byte) 0xeb, (byte) 0xfa};
 
@@ -143,5 +147,65 @@ class VcpuControlGuestTest {
             assertEquals(List.of(1L), once.writes(), "the out was dispatched once");
             assertEquals(1, dispatcher.stats().snapshot().exits(ExitReason.IO.code()));
         }
+    }
+
+    @Test
+    void closingAVcpuAfterItsVmIsHarmless() throws Exception {
+        try (TestMachine m = TestMachine.create(1 << 20)) {
+            Vcpu ran = new Vcpu(m.realModeVcpu(0, HLT), m.dispatcher(0));
+            Vcpu neverStarted = new Vcpu(m.realModeVcpu(1, 0x8000, HLT), m.dispatcher(1));
+            ran.start();
+            assertEquals(ExitReason.HLT, ran.await(10_000).reason());
+            m.vm.close();
+            for (Vcpu vcpu : List.of(ran, neverStarted)) {
+                vcpu.close();
+                vcpu.stop();
+                assertFalse(vcpu.pause(10), "nothing to pause");
+                vcpu.close();
+            }
+        }
+    }
+
+    @Test
+    void closingAVcpuBeforeItsVmAndTwiceIsHarmless() throws Exception {
+        try (TestMachine m = TestMachine.create(1 << 20)) {
+            Vcpu vcpu = new Vcpu(m.realModeVcpu(0, HLT), m.dispatcher(0));
+            vcpu.start();
+            assertEquals(ExitReason.HLT, vcpu.await(10_000).reason());
+            vcpu.close();
+            vcpu.close();
+            vcpu.stop();
+            m.vm.close();
+            vcpu.close();
+        }
+    }
+
+    /** The kick signal is blocked only while the loop runs: a thread that ran it gets its mask back. */
+    @Test
+    void runOnCurrentThreadRestoresTheSignalMask() throws Exception {
+        long kick = 1L << (KickSignal.SIGNAL - 1);
+        try (TestMachine m = TestMachine.create(1 << 20)) {
+            long before = blockedSignals();
+            assertEquals(0, before & kick, "the test thread starts with the kick signal unblocked");
+            try (Vcpu vcpu = new Vcpu(m.realModeVcpu(0, HLT), m.dispatcher(0))) {
+                assertEquals(ExitReason.HLT, vcpu.runOnCurrentThread().reason());
+            }
+            assertEquals(Long.toHexString(before), Long.toHexString(blockedSignals()), "SigBlk after the run");
+            // Still usable: a second loop on the same thread blocks it again, and restores it again.
+            try (Vcpu vcpu = new Vcpu(m.realModeVcpu(1, 0x8000, HLT), m.dispatcher(1))) {
+                vcpu.stop();
+                assertEquals(ExitReason.INTR, vcpu.runOnCurrentThread().reason());
+            }
+            assertEquals(Long.toHexString(before), Long.toHexString(blockedSignals()), "SigBlk after a kicked run");
+        }
+    }
+
+    private static long blockedSignals() throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc/thread-self/status"))) {
+            if (line.startsWith("SigBlk:")) {
+                return Long.parseUnsignedLong(line.substring(7).strip(), 16);
+            }
+        }
+        throw new IllegalStateException("no SigBlk in /proc/thread-self/status");
     }
 }

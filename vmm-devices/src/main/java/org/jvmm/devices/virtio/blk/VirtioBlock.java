@@ -26,7 +26,9 @@ import org.jvmm.devices.virtio.queue.VirtqueueException;
  * <p><b>Cache mode: writeback.</b> Writes go to the host page cache and reach the disk when the
  * guest sends FLUSH, which returns only after {@link FileChannel#force force(true)}.
  * VIRTIO_BLK_F_FLUSH is offered, so the guest knows it must flush; a host crash loses unflushed
- * writes exactly as a disk with a volatile cache would.
+ * writes exactly as a disk with a volatile cache would. A driver that does not accept
+ * VIRTIO_BLK_F_FLUSH gets write-through, as VIRTIO 1.2 section 5.2.6 asks (a completed write is
+ * stable when FLUSH was offered but not negotiated): each write is forced before it completes.
  *
  * <p><b>The image.</b> Opened once and locked ({@link FileChannel#tryLock}: exclusive for
  * read-write, shared for read-only), so two VMs cannot write one image; never truncated or grown.
@@ -272,6 +274,7 @@ public final class VirtioBlock implements VirtioDevice, AutoCloseable {
                     status = readOnly ? S_IOERR : checkRange(sector, dataOut);
                     if (status == S_OK) {
                         transfer(memory, sector * SECTOR_SIZE, dataOut, false);
+                        writeThrough(c);
                         moved = dataOut;
                     }
                 }
@@ -287,6 +290,9 @@ public final class VirtioBlock implements VirtioDevice, AutoCloseable {
                 }
                 case T_DISCARD, T_WRITE_ZEROES -> {
                     status = readOnly ? S_UNSUPP : zeroes(memory, type == T_WRITE_ZEROES, dataOut);
+                    if (status == S_OK && type == T_WRITE_ZEROES) {
+                        writeThrough(c);
+                    }
                 }
                 default -> status = S_UNSUPP;
             }
@@ -297,6 +303,21 @@ public final class VirtioBlock implements VirtioDevice, AutoCloseable {
         }
         memory.writeByte(statusAddress, (byte) status);
         c.addUsed(0, head, written + 1, moved);
+    }
+
+    /**
+     * {@return whether completed writes are forced to the disk before they complete: true while the
+     * driver has not accepted VIRTIO_BLK_F_FLUSH, so it has no other way to make them stable}
+     */
+    public boolean isWriteThrough() {
+        VirtioContext c = context;
+        return c != null && !VirtioFeatures.has(c.features(), F_FLUSH);
+    }
+
+    private void writeThrough(VirtioContext c) throws IOException {
+        if (!VirtioFeatures.has(c.features(), F_FLUSH)) {
+            image.flush();
+        }
     }
 
     /** OK if {@code bytes} at {@code sector} is whole sectors inside the disk, else IOERR. */

@@ -19,6 +19,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.jvmm.devices.virtio.DeviceStatus;
 import org.jvmm.devices.virtio.DriverQueue;
 import org.jvmm.devices.virtio.MmioDriver;
 import org.jvmm.devices.virtio.TestGuest;
@@ -149,8 +150,32 @@ class VirtioBlockTest {
     @Test
     void flushAnswersOk() throws IOException {
         live(false);
+        assertFalse(block.isWriteThrough(), "a driver that accepted FLUSH gets writeback");
         long st = guest.alloc(1, 1);
         assertEquals(VirtioBlock.S_OK, status(ro(header(VirtioBlock.T_FLUSH, 0), 16), rw(st, 1)));
+    }
+
+    /** VIRTIO 1.2 5.2.6: with FLUSH offered but not negotiated, a completed write is stable. */
+    @Test
+    void aDriverWithoutFlushGetsWriteThrough() throws IOException {
+        block = VirtioBlock.open(image, false, "serial-123");
+        assertFalse(block.isWriteThrough(), "no driver yet");
+        driver = new MmioDriver(guest, block);
+        long accepted = driver.deviceFeatures() & ~VirtioFeatures.bit(VirtioBlock.F_FLUSH);
+        assertEquals(DeviceStatus.ACKNOWLEDGE | DeviceStatus.DRIVER | DeviceStatus.FEATURES_OK, driver.negotiate(accepted));
+        q = driver.setupQueue(0, 16);
+        driver.driverOk();
+        assertTrue(block.isWriteThrough());
+        byte[] payload = new byte[512];
+        Arrays.fill(payload, (byte) 0x3c);
+        long data = guest.put(payload);
+        long st = guest.alloc(1, 1);
+        assertEquals(VirtioBlock.S_OK, status(ro(header(VirtioBlock.T_OUT, 5), 16), ro(data, 512), rw(st, 1)));
+        assertArrayEquals(payload, Arrays.copyOfRange(file(), 5 * 512, 6 * 512));
+        driver.negotiateAll();
+        q = driver.setupQueue(0, 16);
+        driver.driverOk();
+        assertFalse(block.isWriteThrough(), "after a reset, a driver that accepts FLUSH: writeback again");
     }
 
     @Test
