@@ -43,6 +43,8 @@ def main(paths):
         key, is_base = norm(method)
         rows.append(dict(cls=cls, method=method, params=params, score=pm["score"], error=pm["scoreError"],
                          unit=pm["scoreUnit"], alloc=alloc, key=key, base=is_base))
+    # Each benchmark right after its baseline, so a pair reads as one group.
+    rows.sort(key=lambda r: (r["cls"], r["key"], not r["base"]))
     baselines = [r for r in rows if r["base"]]
 
     def baseline_of(r):

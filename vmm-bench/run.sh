@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # Runs the vmm-bench suite and writes target/bench/results.json (JMH JSON, with -prof gc) and
 # target/bench/results.md (score, error, units, B/op, ratio to the baseline per row).
-#   vmm-bench/run.sh                short profile (-f 1 -wi 2 -w 1s -i 3 -r 1s)
+#   vmm-bench/run.sh                short profile (-f 1 -wi 2 -w 1s -i 3 -r 1s; in nested KVM
+#                                   -f 1 -wi 5 -w 2s -i 3 -r 2s)
 #   vmm-bench/run.sh --full         each class's own annotations (3-5 warmups, 5 measurements)
 #   vmm-bench/run.sh -- ARGS        extra JMH options; a benchmark regex among them replaces the
 #                                   default selection, e.g. -- DispatchBenchmark -p stats=true
 #   vmm-bench/run.sh --nested ...   run everything (or the given selection) inside nested KVM
 # The KVM classes (KvmRoundTrip, KvmLifecycle) need /dev/kvm. Without it, the other classes run
 # here and the KVM ones inside nested KVM (scripts/nested-kvm.sh: QEMU TCG, so their absolute
-# numbers are 20-50 times a hardware host's); JVMM_NO_NESTED=1 skips them instead.
+# numbers say little about a hardware host); JVMM_NO_NESTED=1 skips them instead.
 # Builds the jar first unless it exists.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -30,6 +31,9 @@ while [ $# -gt 0 ]; do
   esac
 done
 profile=(-f 1 -wi 2 -w 1s -i 3 -r 1s)
+# Under QEMU TCG the JIT needs about 6 s to reach steady state on the KVM loops (measured), and
+# every fork starts slowly: longer warmup, fewer and longer iterations.
+if [ -n "${JVMM_IN_NESTED:-}" ]; then profile=(-f 1 -wi 5 -w 2s -i 3 -r 2s); fi
 if [ ${#full[@]} -gt 0 ]; then profile=(); fi
 
 # A JMH argument that is neither an option nor an option's value is a benchmark regex.
