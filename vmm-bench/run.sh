@@ -48,7 +48,7 @@ for a in "$@"; do
   esac
 done
 
-host_classes='^org\.jvmm\.bench\.(Dispatch|GuestMemory|Virtqueue|FfmCall)Benchmark\.'
+host_classes='^org\.jvmm\.bench\.(Dispatch|Clock|GuestMemory|Virtqueue|FfmCall)Benchmark\.'
 kvm_classes='^org\.jvmm\.bench\.Kvm(RoundTrip|Lifecycle)Benchmark\.'
 jar=vmm-bench/target/benchmarks.jar
 out=target/bench
@@ -60,7 +60,7 @@ jmh() {
 }
 
 in_nested() {
-  scripts/nested-kvm.sh --timeout 3600 --idle-timeout 900 -- env JVMM_IN_NESTED=1 "$root/vmm-bench/run.sh" "$@"
+  scripts/nested-kvm.sh --timeout 3600 --idle-timeout 300 -- env JVMM_IN_NESTED=1 "$root/vmm-bench/run.sh" "$@"
 }
 
 # JMH's forks report to the harness over TCP, and the nested guest boots with loopback down.
@@ -93,9 +93,10 @@ else
     in_nested --kvm-part "${full[@]}" -- "$@" || echo "run.sh: the nested KVM run failed (status $?): no KVM rows" >&2
   fi
 fi
+# A run that died leaves an empty JSON file behind: merge the others.
 python3 - "$out"/results-*.json > "$out/results.json" <<'EOF'
-import json, sys
-print(json.dumps([run for path in sys.argv[1:] for run in json.load(open(path))], indent=2))
+import json, os, sys
+print(json.dumps([run for path in sys.argv[1:] if os.path.getsize(path) for run in json.load(open(path))], indent=2))
 EOF
 python3 vmm-bench/results_md.py "$out/results.json" > "$out/results.md"
 cat "$out/results.md"
