@@ -1,11 +1,16 @@
 package org.jvmm.bench;
 
-import java.nio.file.Files;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.concurrent.TimeUnit;
+import org.jvmm.core.arch.X86Setup;
 import org.jvmm.core.kvm.Capability;
+import org.jvmm.core.kvm.ExitReason;
 import org.jvmm.core.kvm.Kvm;
 import org.jvmm.core.kvm.VcpuFd;
 import org.jvmm.core.kvm.VmFd;
+import org.jvmm.core.memory.GuestRam;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -20,29 +25,40 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * The parts of issue 5 that need {@code /dev/kvm}: the KVM_CHECK_EXTENSION call through the real
- * fd, and creating and closing a VM with one vCPU. Without {@code /dev/kvm} the setup fails with a
- * message saying so and JMH reports the benchmark as failed; {@code run.sh} leaves this class out of
- * the short profile on such hosts. Not yet here: the PIO/MMIO/ioeventfd/HLT round trips and the
- * tiny guest run to HLT, each against the C reference loop ({@code src/main/c/pio_roundtrip.c}).
+ * A whole VM lifetime: KVM_CREATE_VM, 64 KiB of RAM mapped into it, one vCPU set to real mode,
+ * KVM_RUN until the guest's only instruction ({@code hlt}) exits, then everything closed and
+ * unmapped. {@code runToHlt} does it through vmm-core ({@link VmFd}, {@link GuestRam},
+ * {@link X86Setup}); {@code cRunToHlt}, its baseline, does the same ioctls from C
+ * ({@code src/main/c/kvm_bench.c}). Both reuse one {@code /dev/kvm} fd, as a VMM process would.
+ * This is not the exit path: the Java side allocates (arenas, register records) and JMH's
+ * {@code -prof gc} shows how much.
+ *
+ * <p>Also here: {@code KVM_CHECK_EXTENSION} on the real {@code /dev/kvm} fd through the sys layer
+ * with errno capture, the cheapest KVM ioctl (FfmCallBenchmark measures the same downcall shapes
+ * without KVM).
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
-@Warmup(iterations = 3, time = 1)
-@Measurement(iterations = 5, time = 1)
+@Warmup(iterations = 3, time = 2)
+@Measurement(iterations = 5, time = 2)
 @Fork(value = 1, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED"})
 public class KvmLifecycleBenchmark {
 
+    static final long RAM_SIZE = 0x10000;
+    static final long ENTRY = 0x7c00;
+    static final long STACK = 0x7000;
+    static final byte[] HLT = {(byte) 0xf4};
+
     private Kvm kvm;
+    private Arena arena;
+    private MemorySegment cCode;
 
     @Setup(Level.Trial)
     public void setup() {
-        if (!Files.exists(Kvm.DEFAULT_PATH)) {
-            throw new IllegalStateException("KvmLifecycleBenchmark needs " + Kvm.DEFAULT_PATH
-                    + ", which this host does not have: skipped (run it on a KVM host)");
-        }
-        kvm = Kvm.open();
+        kvm = KvmRoundTripBenchmark.openKvm("KvmLifecycleBenchmark");
+        arena = Arena.ofConfined();
+        cCode = arena.allocateFrom(ValueLayout.JAVA_BYTE, HLT);
     }
 
     @TearDown(Level.Trial)
@@ -50,21 +66,45 @@ public class KvmLifecycleBenchmark {
         if (kvm != null) {
             kvm.close();
         }
+        if (arena != null) {
+            arena.close();
+        }
     }
 
-    /** KVM_CHECK_EXTENSION through the sys layer with errno capture (the issue's FFM call cost on KVM). */
+    /** KVM_CHECK_EXTENSION through the sys layer with errno capture. */
     @Benchmark
     @OutputTimeUnit(TimeUnit.NANOSECONDS)
     public int checkExtension() {
         return kvm.checkExtension(Capability.values()[0]);
     }
 
-    /** KVM_CREATE_VM + KVM_CREATE_VCPU (with its kvm_run mapping) + close. */
+    /** Create, map, set up, run to HLT and close, through vmm-core. */
     @Benchmark
-    public int createVmAndVcpuThenClose() {
+    public void runToHlt() {
         try (VmFd vm = kvm.createVm()) {
+            GuestRam ram = GuestRam.allocate(RAM_SIZE);
+            try {
+                vm.addRam(ram);
+            } catch (RuntimeException e) {
+                ram.close();
+                throw e;
+            }
+            ram.memory().write(ENTRY, HLT);
             VcpuFd vcpu = vm.createVcpu(0);
-            return vcpu.hashCode();
+            X86Setup.realMode(vcpu, 0, ENTRY, STACK);
+            ExitReason reason;
+            do {
+                reason = vcpu.run();
+            } while (reason == ExitReason.INTR);
+            if (reason != ExitReason.HLT) {
+                throw new IllegalStateException("the guest stopped with " + reason + ", expected HLT");
+            }
         }
+    }
+
+    /** Baseline: the same in C. */
+    @Benchmark
+    public void cRunToHlt() {
+        CReference.lifecycle(kvm.fd(), kvm.vcpuMmapSize(), RAM_SIZE, cCode, ENTRY, STACK);
     }
 }

@@ -31,6 +31,7 @@ public final class VcpuFd implements AutoCloseable {
     private final Arena arena = Arena.ofShared();
     private final KvmRun run;
     private final CallState runState = new CallState(arena);
+    private final MemorySegment interruptArg = arena.allocate(KvmLayouts.INTERRUPT);
 
     VcpuFd(VmFd vm, int id, OwnedFd fd, int mmapSize) {
         this.vm = vm;
@@ -88,6 +89,27 @@ public final class VcpuFd implements AutoCloseable {
             throw new KvmException("KVM_RUN", errno);
         }
         return run.exitReason();
+    }
+
+    /**
+     * {@code KVM_INTERRUPT}: queues an external interrupt for the next entry, for a VM without the
+     * in-kernel irqchip (with one, devices raise irq lines or irqfds instead). KVM's protocol:
+     * inject only when {@link KvmRun#readyForInterruptInjection()} says so after an exit;
+     * otherwise ask for {@link KvmRun#setRequestInterruptWindow} first and inject at the
+     * IRQ_WINDOW_OPEN exit. Allocates nothing.
+     *
+     * @param vector the interrupt vector, 0 to 255
+     * @throws KvmException if KVM refuses: ENXIO when the VM has the in-kernel irqchip
+     */
+    public void interrupt(int vector) {
+        if (vector < 0 || vector > 255) {
+            throw new IllegalArgumentException("interrupt vector " + vector + " is not 0 to 255");
+        }
+        CallState state = CallState.current();
+        synchronized (interruptArg) {
+            interruptArg.set(ValueLayout.JAVA_INT, 0, vector);
+            state.check(Libc.ioctl(state, fd.get(), KvmIoctls.INTERRUPT, interruptArg), "KVM_INTERRUPT");
+        }
     }
 
     private void ioctl(long request, MemorySegment arg, String name) {

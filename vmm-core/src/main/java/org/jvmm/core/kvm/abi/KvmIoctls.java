@@ -58,6 +58,8 @@ public final class KvmIoctls {
     public static final long GET_SREGS = ior(KVMIO, 0x83, KvmLayouts.SREGS.byteSize());
     /** KVM_SET_SREGS (vCPU). */
     public static final long SET_SREGS = iow(KVMIO, 0x84, KvmLayouts.SREGS.byteSize());
+    /** KVM_INTERRUPT (vCPU). */
+    public static final long INTERRUPT = iow(KVMIO, 0x86, KvmLayouts.INTERRUPT.byteSize());
     /** KVM_GET_MSRS (vCPU). */
     public static final long GET_MSRS = iowr(KVMIO, 0x88, KvmLayouts.MSRS.byteSize());
     /** KVM_SET_MSRS (vCPU). */

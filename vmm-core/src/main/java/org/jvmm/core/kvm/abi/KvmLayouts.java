@@ -96,6 +96,9 @@ public final class KvmLayouts {
     /** struct kvm_mp_state. */
     public static final StructLayout MP_STATE = structLayout(u32("mp_state")).withName("kvm_mp_state");
 
+    /** struct kvm_interrupt: the vector KVM_INTERRUPT injects (no in-kernel irqchip). */
+    public static final StructLayout INTERRUPT = structLayout(u32("irq")).withName("kvm_interrupt");
+
     /** struct kvm_irq_level. */
     public static final StructLayout IRQ_LEVEL = structLayout(u32("irq"), u32("level")).withName("kvm_irq_level");
 
