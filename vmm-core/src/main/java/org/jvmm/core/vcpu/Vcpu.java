@@ -124,7 +124,7 @@ public final class Vcpu implements AutoCloseable {
                 continue;
             }
             ExitReason reason = fd.run();
-            long exitNanos = System.nanoTime();
+            long exitNanos = dispatcher.timesExits() ? System.nanoTime() : 0;
             if (reason == ExitReason.INTR) {
                 kick.drain();
             }

@@ -1,6 +1,8 @@
 package org.jvmm.core.vcpu;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.ValueLayout;
@@ -105,6 +107,17 @@ class ExitDispatcherTest {
         ExitStatsSnapshot s = stats();
         assertEquals(2, s.exits(ExitReason.IO.code()), "one exit per KVM_RUN return, whatever the count");
         assertEquals(2, s.portExits()[0x3f8]);
+    }
+
+    @Test
+    void timesExitsOnlyWhenStatsOrAListenerNeedTheTime() {
+        assertTrue(dispatcher.timesExits(), "stats are on by default");
+        dispatcher.stats().setEnabled(false);
+        assertFalse(dispatcher.timesExits(), "nothing reads the time: the loop may skip the clock");
+        dispatcher.setListener((vcpu, r, reason, nanos) -> { });
+        assertTrue(dispatcher.timesExits(), "a tracing listener gets the handling time");
+        dispatcher.setListener(null);
+        assertFalse(dispatcher.timesExits());
     }
 
     @Test
