@@ -20,6 +20,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import org.jvmm.cli.machine.DeviceSpec;
 import org.jvmm.cli.machine.MachineConfig;
 import org.jvmm.cli.machine.RawMachine;
@@ -76,14 +77,25 @@ class LifecycleTest {
         long rssBefore = status("VmRSS");
         long vmBefore = status("VmSize");
         long start = System.nanoTime();
-        for (int i = 1; i <= cycles; i++) {
-            cycle(image);
-            if (i % Math.max(1, cycles / 10) == 0) { // the trend, to tell growth from a plateau
-                System.out.printf("lifecycle: after %d cycles: fds %d, VmRSS %d KiB, VmSize %d KiB%n",
-                        i, openFds(), status("VmRSS"), status("VmSize"));
+        long slowest = 0;
+        AtomicLong progress = new AtomicLong(start);
+        Thread watchdog = hangWatchdog(progress);
+        try {
+            for (int i = 1; i <= cycles; i++) {
+                long cycleStart = System.nanoTime();
+                cycle(image);
+                slowest = Math.max(slowest, System.nanoTime() - cycleStart);
+                progress.set(System.nanoTime());
+                if (i % Math.max(1, cycles / 10) == 0) { // the trend, to tell growth from a plateau
+                    System.out.printf("lifecycle: after %d cycles (%d s): fds %d, VmRSS %d KiB, VmSize %d KiB%n", i,
+                            TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - start), openFds(), status("VmRSS"), status("VmSize"));
+                }
             }
+        } finally {
+            watchdog.interrupt();
         }
         long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+        System.out.printf("lifecycle: slowest cycle %d ms%n", TimeUnit.NANOSECONDS.toMillis(slowest));
         System.gc();
         long fdsAfter = openFds();
         long rssAfter = status("VmRSS");
@@ -96,6 +108,28 @@ class LifecycleTest {
         // One leaked 16 MiB guest RAM mapping per cycle would add cycles * 16 MiB to VmSize.
         assertTrue(vmAfter - vmBefore < 64 * 1024, "VmSize grew: " + vmBefore + " -> " + vmAfter + " KiB");
         assertTrue(rssAfter - rssBefore < 64 * 1024, "VmRSS grew: " + rssBefore + " -> " + rssAfter + " KiB");
+    }
+
+    /** Prints every thread's stack once when no cycle has finished for a minute: a hang says where it is. */
+    private static Thread hangWatchdog(AtomicLong progress) {
+        return Thread.ofPlatform().daemon(true).name("lifecycle-watchdog").start(() -> {
+            try {
+                while (System.nanoTime() - progress.get() < TimeUnit.SECONDS.toNanos(60)) {
+                    Thread.sleep(1000);
+                }
+            } catch (InterruptedException done) {
+                return;
+            }
+            StringBuilder dump = new StringBuilder("lifecycle: no cycle finished for 60 s; threads:\n");
+            Thread.getAllStackTraces().forEach((t, stack) -> {
+                dump.append('"').append(t.getName()).append("\" ").append(t.getState()).append('\n');
+                for (StackTraceElement e : stack) {
+                    dump.append("    at ").append(e).append('\n');
+                }
+            });
+            System.out.print(dump);
+            System.out.flush();
+        });
     }
 
     private void cycle(Path image) throws IOException {
