@@ -23,6 +23,10 @@ public final class RegionGuestMemory implements GuestMemory {
     private final long[] bases;
     private final long[] sizes;
     private final MemorySegment[] segments;
+    // Region 0 again, in fields: most accesses hit it (all of them below 3 GiB of RAM), and fields
+    // save the JIT the array loads and their range checks of the general lookup.
+    private final long firstBase;
+    private final MemorySegment firstSegment;
 
     /**
      * Creates guest memory from regions given in any order.
@@ -52,6 +56,8 @@ public final class RegionGuestMemory implements GuestMemory {
             sizes[i] = sorted.get(i).size();
             segments[i] = sorted.get(i).memory();
         }
+        this.firstBase = bases[0];
+        this.firstSegment = segments[0];
     }
 
     private static String describe(GuestRegion region) {
@@ -61,6 +67,12 @@ public final class RegionGuestMemory implements GuestMemory {
     @Override
     public List<GuestRegion> regions() {
         return regions;
+    }
+
+    /** Whether {@code length} bytes at {@code offset} into region 0 lie inside it. */
+    private boolean inFirst(long offset, long length) {
+        // Written as the segment's own bounds check is, on its own size: the JIT then folds the two.
+        return offset >= 0 && offset <= firstSegment.byteSize() - length;
     }
 
     /** Index of the region holding the whole range, or -1. */
@@ -95,60 +107,105 @@ public final class RegionGuestMemory implements GuestMemory {
 
     @Override
     public byte readByte(long address) {
+        long offset = address - firstBase;
+        if (inFirst(offset, 1)) {
+            return firstSegment.get(ValueLayout.JAVA_BYTE, offset);
+        }
         int i = require(address, 1);
         return segments[i].get(ValueLayout.JAVA_BYTE, address - bases[i]);
     }
 
     @Override
     public short readShort(long address) {
+        long offset = address - firstBase;
+        if (inFirst(offset, 2)) {
+            return firstSegment.get(SHORT, offset);
+        }
         int i = require(address, 2);
         return segments[i].get(SHORT, address - bases[i]);
     }
 
     @Override
     public int readInt(long address) {
+        long offset = address - firstBase;
+        if (inFirst(offset, 4)) {
+            return firstSegment.get(INT, offset);
+        }
         int i = require(address, 4);
         return segments[i].get(INT, address - bases[i]);
     }
 
     @Override
     public long readLong(long address) {
+        long offset = address - firstBase;
+        if (inFirst(offset, 8)) {
+            return firstSegment.get(LONG, offset);
+        }
         int i = require(address, 8);
         return segments[i].get(LONG, address - bases[i]);
     }
 
     @Override
     public void writeByte(long address, byte value) {
+        long offset = address - firstBase;
+        if (inFirst(offset, 1)) {
+            firstSegment.set(ValueLayout.JAVA_BYTE, offset, value);
+            return;
+        }
         int i = require(address, 1);
         segments[i].set(ValueLayout.JAVA_BYTE, address - bases[i], value);
     }
 
     @Override
     public void writeShort(long address, short value) {
+        long offset = address - firstBase;
+        if (inFirst(offset, 2)) {
+            firstSegment.set(SHORT, offset, value);
+            return;
+        }
         int i = require(address, 2);
         segments[i].set(SHORT, address - bases[i], value);
     }
 
     @Override
     public void writeInt(long address, int value) {
+        long offset = address - firstBase;
+        if (inFirst(offset, 4)) {
+            firstSegment.set(INT, offset, value);
+            return;
+        }
         int i = require(address, 4);
         segments[i].set(INT, address - bases[i], value);
     }
 
     @Override
     public void writeLong(long address, long value) {
+        long offset = address - firstBase;
+        if (inFirst(offset, 8)) {
+            firstSegment.set(LONG, offset, value);
+            return;
+        }
         int i = require(address, 8);
         segments[i].set(LONG, address - bases[i], value);
     }
 
     @Override
     public short readShortAcquire(long address) {
+        long offset = address - firstBase;
+        if (inFirst(offset, 2) && ((firstSegment.address() + offset) & 1) == 0) {
+            return (short) SHORT_ATOMIC.getAcquire(firstSegment, offset);
+        }
         int i = requireAligned(address, 2);
         return (short) SHORT_ATOMIC.getAcquire(segments[i], address - bases[i]);
     }
 
     @Override
     public void writeShortRelease(long address, short value) {
+        long offset = address - firstBase;
+        if (inFirst(offset, 2) && ((firstSegment.address() + offset) & 1) == 0) {
+            SHORT_ATOMIC.setRelease(firstSegment, offset, value);
+            return;
+        }
         int i = requireAligned(address, 2);
         SHORT_ATOMIC.setRelease(segments[i], address - bases[i], value);
     }
