@@ -21,7 +21,6 @@ import org.jvmm.cli.machine.RawLayout;
 import org.jvmm.cli.machine.RawMachine;
 import org.jvmm.cli.machine.RunResult;
 import org.jvmm.core.kvm.ExitReason;
-import org.jvmm.core.stats.ExitStatsSnapshot;
 import org.jvmm.devices.virtio.mmio.VirtioMmioTransport;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
@@ -196,6 +195,7 @@ class HostileGuestTest {
             long memory = blk ? LOW_MEMORY : HIGH_MEMORY;
             List<Attack> attacks = new ArrayList<>(List.of(Attack.values()).subList(0, Attack.STATUS_OUT_OF_ORDER.ordinal() + 1));
             if (blk) {
+                attacks.remove(Attack.BUFFER_STRADDLES_HOLE); // 64 MiB: no RAM ends at the hole
                 attacks.add(Attack.BLK_PAST_END);
             }
             Outcome o = run("hostile-virtio", memory,
@@ -302,32 +302,60 @@ class HostileGuestTest {
         assertArrayEquals(pattern(64), Files.readAllBytes(console), "the witness console");
     }
 
+    /** Whether this CPU is QEMU's TCG emulation, i.e. nested KVM on a machine without /dev/kvm. */
+    private static boolean emulatedCpu() {
+        try {
+            return Files.readString(Path.of("/proc/cpuinfo")).contains("QEMU TCG");
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
     /**
-     * A million QueueNotify writes with a request posted every 1024: through an ioeventfd they stay
-     * in KVM. Through user-space exits, where each costs tens of microseconds in nested KVM, the
-     * storm is 20000 kicks.
+     * Kicks of a notify storm: {@code jvmm.hostile.stormKicks} if set, else a million on a real
+     * CPU. Under TCG every exit, even one KVM handles itself, costs about 100 us, and million-kick
+     * ioeventfd storms brought down the emulated host (its kernel, not jvmm; README, Hardening);
+     * there the storms are 50 000 kicks through the ioeventfd and 10 000 through exits.
+     */
+    private static long stormKicks(boolean exits) {
+        Long kicks = Long.getLong("jvmm.hostile.stormKicks");
+        if (kicks != null) {
+            return kicks;
+        }
+        return emulatedCpu() ? (exits ? 10_000 : 50_000) : 1_000_000;
+    }
+
+    /**
+     * QueueNotify writes in a row with a request posted every 1024 (when the previous one is
+     * back): through an ioeventfd they stay in KVM, through exits each one reaches the transport.
      */
     @Test
     void aNotifyStormLeavesTheDeviceServingRequests() throws IOException {
+        long kicks = stormKicks(false);
         Path console = tmp.resolve("storm");
         Outcome o = run("hostile-virtio", LOW_MEMORY, List.of("virtio-console,out=" + console + ",notify=ioeventfd,irq=irqfd"),
-                1L << Attack.NOTIFY_STORM.number, 0, 1_000_000, 0, 0);
+                1L << Attack.NOTIFY_STORM.number, 0, kicks, 0, 0);
         o.assertClean();
         long completed = o.word(Attack.NOTIFY_STORM, DETAIL);
-        assertEquals(1_000_000, o.word(Attack.NOTIFY_STORM, DETAIL2), "kicks");
-        assertTrue(completed >= 1 && completed <= 1_000_000 / 1024 + 1, "requests completed: " + completed);
+        assertEquals(kicks, o.word(Attack.NOTIFY_STORM, DETAIL2), "kicks");
+        assertTrue(completed >= 1 && completed <= kicks / 1024 + 1, "requests completed: " + completed);
         assertArrayEquals(pattern(64 * o.result.results()[0]), Files.readAllBytes(console));
-        ExitStatsSnapshot exits = o.result.merged();
-        assertTrue(exits.exits(ExitReason.MMIO.code()) < 10_000,
-                "the ioeventfd kept the kicks in KVM: " + exits.exits(ExitReason.MMIO.code()) + " MMIO exits");
+        long mmio = o.result.merged().exits(ExitReason.MMIO.code());
+        assertTrue(mmio < 1000, "the ioeventfd kept the kicks in KVM: " + mmio + " MMIO exits reached jvmm");
+        Long inKvm = o.result.kvmDelta().get("vcpu.exits");
+        if (inKvm != null) {
+            assertTrue(inKvm >= kicks, "KVM counted " + inKvm + " exits for " + kicks + " kicks");
+        }
 
+        long slowKicks = stormKicks(true);
         Path image = disk("storm.img", 3);
         Outcome slow = run("hostile-virtio", LOW_MEMORY, List.of("virtio-blk,path=" + image),
-                1L << Attack.NOTIFY_STORM.number, 0, 20_000, 0, 0);
+                1L << Attack.NOTIFY_STORM.number, 0, slowKicks, 0, 0);
         slow.assertClean();
-        assertEquals(20_000, slow.word(Attack.NOTIFY_STORM, DETAIL2));
-        assertTrue(slow.word(Attack.NOTIFY_STORM, DETAIL) >= 1);
-        assertTrue(slow.result.merged().exits(ExitReason.MMIO.code()) >= 20_000, "each kick was an MMIO exit");
+        assertEquals(slowKicks, slow.word(Attack.NOTIFY_STORM, DETAIL2));
+        long served = slow.word(Attack.NOTIFY_STORM, DETAIL);
+        assertTrue(served >= 1 && served <= slowKicks / 1024 + 1, "requests completed: " + served);
+        assertTrue(slow.result.merged().exits(ExitReason.MMIO.code()) >= slowKicks, "each kick was an MMIO exit");
     }
 
     @Test
