@@ -65,6 +65,8 @@ enum {
     EXIT_BLK_FLUSH = 0x25,       /* FLUSH completed with status != OK */
     EXIT_BLK_READ_ONLY = 0x26,   /* device offers VIRTIO_BLK_F_RO */
     EXIT_RNG_STALL = 0x28,       /* the rng device keeps returning empty buffers */
+    EXIT_HOSTILE_STUCK = 0x30,   /* hostile guests: a good request never came back */
+    EXIT_HOSTILE_WITNESS = 0x31, /* hostile guests: the device that was not attacked stopped working */
     EXIT_EXCEPTION = 0x40,       /* + vector: a CPU exception, 0x40..0x5f */
 };
 
@@ -123,6 +125,31 @@ ALWAYS_INLINE uint8_t mmio_read8(uintptr_t addr)
     uint8_t v;
     __asm__ volatile("movb %1, %0" : "=q"(v) : "m"(*(volatile uint8_t *)addr) : "memory");
     return v;
+}
+/* The other widths, for the hostile guests: one access of exactly that size each. */
+ALWAYS_INLINE uint16_t mmio_read16(uintptr_t addr)
+{
+    uint16_t v;
+    __asm__ volatile("movw %1, %0" : "=r"(v) : "m"(*(volatile uint16_t *)addr) : "memory");
+    return v;
+}
+ALWAYS_INLINE uint64_t mmio_read64(uintptr_t addr)
+{
+    uint64_t v;
+    __asm__ volatile("movq %1, %0" : "=r"(v) : "m"(*(volatile uint64_t *)addr) : "memory");
+    return v;
+}
+ALWAYS_INLINE void mmio_write8(uintptr_t addr, uint8_t v)
+{
+    __asm__ volatile("movb %1, %0" : "=m"(*(volatile uint8_t *)addr) : "q"(v) : "memory");
+}
+ALWAYS_INLINE void mmio_write16(uintptr_t addr, uint16_t v)
+{
+    __asm__ volatile("movw %1, %0" : "=m"(*(volatile uint16_t *)addr) : "r"(v) : "memory");
+}
+ALWAYS_INLINE void mmio_write64(uintptr_t addr, uint64_t v)
+{
+    __asm__ volatile("movq %1, %0" : "=m"(*(volatile uint64_t *)addr) : "r"(v) : "memory");
 }
 
 /* ---- ordering (x86-TSO): stores stay ordered with stores and loads with loads, so the compiler

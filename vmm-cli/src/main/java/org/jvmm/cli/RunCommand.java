@@ -132,6 +132,10 @@ final class RunCommand implements Callable<Integer> {
             }
             config.serialOut().flush();
             report(machine, result, exitStats, statsJson);
+            if (result.hostFaults() > 0) {
+                System.err.println("jvmm: " + result.hostFaults() + " device fault(s) on the host side, a bug in jvmm;"
+                        + " the warnings above have the stack traces");
+            }
             if (result.error()) {
                 System.err.println("jvmm: guest stopped: " + result.summary());
                 result.vcpuExits().stream().filter(e -> e.isError() && !e.registers().isEmpty())

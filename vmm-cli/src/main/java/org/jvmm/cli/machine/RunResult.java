@@ -17,9 +17,10 @@ import org.jvmm.core.vcpu.VcpuExit;
  * @param wallNanos    wall time from the first KVM_RUN to the last vCPU's stop
  * @param results      the guest's result words from the parameter block
  * @param error        whether the run ended in an error (emulation failure, entry failure, timeout...)
+ * @param hostFaults   jvmm's own faults during the run ({@link RawMachine#hostFaults}); 0 unless jvmm has a bug
  */
 public record RunResult(int exitStatus, String summary, List<VcpuExit> vcpuExits, List<ExitStatsSnapshot> perVcpu,
-                        Map<String, Long> kvmDelta, long wallNanos, long[] results, boolean error) {
+                        Map<String, Long> kvmDelta, long wallNanos, long[] results, boolean error, long hostFaults) {
 
     /** {@return all vCPUs' accounting merged} */
     public ExitStatsSnapshot merged() {

@@ -14,6 +14,7 @@ import org.jvmm.core.memory.GuestMemory;
 import org.jvmm.devices.virtio.VirtioContext;
 import org.jvmm.devices.virtio.VirtioDevice;
 import org.jvmm.devices.virtio.VirtioFeatures;
+import org.jvmm.devices.virtio.queue.ChainBuffers;
 import org.jvmm.devices.virtio.queue.DescriptorChain;
 import org.jvmm.devices.virtio.queue.Virtqueue;
 
@@ -51,6 +52,8 @@ public final class VirtioConsole implements VirtioDevice {
     private static final int CONFIG_SIZE = 12;
 
     private final WritableByteChannel output;
+    private final ChainBuffers transmitted = new ChainBuffers(QUEUE_SIZE);
+    private final ChainBuffers received = new ChainBuffers(QUEUE_SIZE);
     private final byte[] input = new byte[INPUT_BUFFER_SIZE];
     private int inputStart;
     private int inputLength;
@@ -248,15 +251,19 @@ public final class VirtioConsole implements VirtioDevice {
         GuestMemory memory = c.memory();
         DescriptorChain chain;
         while ((chain = q.pop()) != null) {
+            int head = chain.head();
+            // The whole chain is checked before a byte leaves: a loop or a buffer outside RAM found
+            // halfway must not send what came before it (up to a queue size of copies, for a loop).
+            transmitted.collect(chain);
             long bytes = 0;
-            while (chain.next()) {
-                if (!chain.isWriteOnly() && chain.length() != 0) {
-                    MemorySegment data = memory.slice(chain.address(), Integer.toUnsignedLong(chain.length()));
-                    writeFully(data.asByteBuffer());
-                    bytes += data.byteSize();
+            for (int i = 0; i < transmitted.firstWritable(); i++) {
+                long length = transmitted.length(i);
+                if (length != 0) {
+                    writeFully(memory.slice(transmitted.address(i), length).asByteBuffer());
+                    bytes += length;
                 }
             }
-            c.addUsed(TRANSMITQ, chain.head(), 0, bytes);
+            c.addUsed(TRANSMITQ, head, 0, bytes);
         }
         c.signalUsed(TRANSMITQ);
     }
@@ -281,14 +288,17 @@ public final class VirtioConsole implements VirtioDevice {
         synchronized (input) {
             DescriptorChain chain;
             while (inputLength > 0 && (chain = q.pop()) != null) {
+                int head = chain.head();
+                // Checked whole first, as on transmit: a broken chain consumes no input.
+                received.collect(chain);
                 int written = 0;
-                while (inputLength > 0 && chain.next()) {
-                    if (!chain.isWriteOnly() || chain.length() == 0) {
+                for (int i = received.firstWritable(); inputLength > 0 && i < received.count(); i++) {
+                    long room = received.length(i);
+                    if (room == 0) {
                         continue;
                     }
-                    long room = Integer.toUnsignedLong(chain.length());
                     int n = (int) Math.min(room, inputLength);
-                    MemorySegment target = memory.slice(chain.address(), n);
+                    MemorySegment target = memory.slice(received.address(i), n);
                     int first = Math.min(n, input.length - inputStart);
                     MemorySegment.copy(input, inputStart, target, ValueLayout.JAVA_BYTE, 0, first);
                     MemorySegment.copy(input, 0, target, ValueLayout.JAVA_BYTE, first, n - first);
@@ -296,7 +306,7 @@ public final class VirtioConsole implements VirtioDevice {
                     inputLength -= n;
                     written += n;
                 }
-                c.addUsed(RECEIVEQ, chain.head(), written, written);
+                c.addUsed(RECEIVEQ, head, written, written);
             }
             input.notifyAll();
         }

@@ -108,6 +108,7 @@ public final class VirtioMmioTransport implements BusDevice {
     private boolean unofferedAccepted;
     private int queueSel;
     private int interruptStatus;
+    private long hostFaults;
 
     /**
      * Creates a transport with no observer.
@@ -156,6 +157,20 @@ public final class VirtioMmioTransport implements BusDevice {
     public int interruptStatus() {
         synchronized (lock) {
             return interruptStatus;
+        }
+    }
+
+    /**
+     * How often the device failed for a reason that is not the guest's: an exception other than a
+     * {@link VirtqueueException} or {@link GuestMemoryException} from the device. Each one also set
+     * DEVICE_NEEDS_RESET and was logged as a warning; a correct device keeps this at 0 whatever the
+     * guest does.
+     *
+     * @return the count since the transport was created
+     */
+    public long hostFaults() {
+        synchronized (lock) {
+            return hostFaults;
         }
     }
 
@@ -447,6 +462,7 @@ public final class VirtioMmioTransport implements BusDevice {
         if (hostFault == null) {
             guestError("device {0} needs reset: {1}", device.deviceId(), message);
         } else {
+            hostFaults++;
             LOG.log(Level.WARNING, "virtio device " + device.deviceId() + " needs reset: " + message, hostFault);
         }
         observer.deviceError(message);

@@ -11,6 +11,12 @@ import org.jvmm.core.memory.GuestMemory;
  * then the device-writable bytes. Buffers {@code 0 .. firstWritable()-1} are readable, the rest
  * writable; {@link DescriptorChain} guarantees that order.
  *
+ * <p>{@link #collect} checks the whole chain before a device acts on any of it: the chain rules of
+ * {@link DescriptorChain}, and every buffer inside one region of guest memory. A chain that breaks
+ * halfway (a loop, a buffer past the end of RAM) therefore moves no data at all, instead of
+ * what came before the fault. Buffers are recorded once, so checking them here is not undone by
+ * a guest that rewrites its descriptors afterwards.
+ *
  * <p>One instance per device queue, sized to the queue's maximum, allocates nothing per chain.
  */
 public final class ChainBuffers {
@@ -36,18 +42,25 @@ public final class ChainBuffers {
      * Walks {@code chain} to its end and records every buffer.
      *
      * @param chain a freshly popped chain
-     * @throws VirtqueueException if the chain is malformed
+     * @throws VirtqueueException if the chain is malformed or a buffer is not inside guest memory
+     * @throws org.jvmm.core.memory.GuestMemoryException if a descriptor lies outside guest memory
      */
     public void collect(DescriptorChain chain) {
         count = 0;
         firstWritable = -1;
         readable = 0;
         writable = 0;
+        GuestMemory memory = chain.memory();
         while (chain.next()) {
             if (count == addresses.length) {
                 throw new VirtqueueException("chain has more than " + addresses.length + " buffers");
             }
             long length = Integer.toUnsignedLong(chain.length());
+            // Empty buffers are never accessed, so where they point does not matter.
+            if (length != 0 && !memory.isValid(chain.address(), length)) {
+                throw new VirtqueueException("descriptor chain at head " + chain.head() + ": buffer 0x"
+                        + Long.toHexString(chain.address()) + " +" + length + " is not inside guest memory");
+            }
             if (chain.isWriteOnly()) {
                 if (firstWritable < 0) {
                     firstWritable = count;

@@ -15,7 +15,8 @@ import org.jvmm.core.memory.GuestMemory;
  * table not inside one region of guest memory, a
  * device-readable buffer after a device-writable one, and total length above 2^32 - 1. Descriptor
  * reads outside guest memory raise {@link org.jvmm.core.memory.GuestMemoryException}; buffer
- * addresses are checked by whoever accesses them, when they access them.
+ * addresses are checked by whoever accesses them, when they access them, or all at once by
+ * {@link ChainBuffers#collect}.
  */
 public final class DescriptorChain {
 
@@ -55,6 +56,11 @@ public final class DescriptorChain {
         address = 0;
         length = 0;
         writeOnly = false;
+    }
+
+    /** {@return the memory the chain's buffers live in} */
+    GuestMemory memory() {
+        return queue.memory();
     }
 
     /** {@return the head index, which goes into the used ring when the chain is returned} */

@@ -255,6 +255,18 @@ class VirtioBlockTest {
         assertTrue(driver.needsReset());
     }
 
+    @Test
+    void aWriteWithOneBufferOutsideRamWritesNothing() throws IOException {
+        live(false);
+        byte[] xs = new byte[512];
+        Arrays.fill(xs, (byte) 'X');
+        long st = guest.alloc(1, 1);
+        q.add(ro(header(VirtioBlock.T_OUT, 0), 16), ro(guest.put(xs), 512), ro(0x7000_0000L, 512), rw(st, 1));
+        driver.notify(0);
+        assertTrue(driver.needsReset());
+        assertArrayEquals(original, file(), "the good first buffer must not reach the disk either");
+    }
+
     private long segment(long sector, int count, int flags) {
         ByteBuffer s = ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN);
         s.putLong(0, sector).putInt(8, count).putInt(12, flags);

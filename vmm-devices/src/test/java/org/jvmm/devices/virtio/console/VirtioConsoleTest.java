@@ -144,6 +144,24 @@ class VirtioConsoleTest {
     }
 
     @Test
+    void aBrokenChainSendsNothing() {
+        live();
+        long good = guest.put("leaked".getBytes(StandardCharsets.US_ASCII));
+        tx.add(ro(good, 6), ro(0x4000_0000L, 10));
+        driver.notify(VirtioConsole.TRANSMITQ);
+        assertTrue(driver.needsReset(), "second buffer outside RAM");
+        assertEquals(0, out.size(), "the first buffer must not reach the host either");
+        driver.write(MmioDriver.STATUS, 0);
+        live();
+        tx.descriptor(0, good, 6, org.jvmm.devices.virtio.queue.Virtqueue.DESC_F_NEXT, 1);
+        tx.descriptor(1, good, 6, org.jvmm.devices.virtio.queue.Virtqueue.DESC_F_NEXT, 0);
+        tx.publish(0);
+        driver.notify(VirtioConsole.TRANSMITQ);
+        assertTrue(driver.needsReset(), "a loop");
+        assertEquals(0, out.size(), "a loop is found before anything is sent, not after 16 copies");
+    }
+
+    @Test
     void outputFromOutsideRamNeedsReset() {
         live();
         tx.add(ro(0x4000_0000L, 10));

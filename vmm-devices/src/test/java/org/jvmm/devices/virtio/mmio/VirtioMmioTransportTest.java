@@ -396,6 +396,7 @@ class VirtioMmioTransportTest {
         assertEquals(VirtioMmioTransport.INT_CONFIG, driver.read(INTERRUPT_STATUS));
         assertTrue(driver.irq.level);
         assertEquals(1, driver.observer.errors.size());
+        assertEquals(0, driver.transport.hostFaults(), "the guest's fault, not the host's");
         q.add(rw(0x5000, 4));
         driver.notify(0);
         assertEquals(1, device.notified.size(), "no more notifications until reset");
@@ -438,6 +439,7 @@ class VirtioMmioTransportTest {
         driver.setupQueue(0, 8);
         driver.driverOk();
         assertTrue(driver.needsReset());
+        assertEquals(1, driver.transport.hostFaults(), "a device that throws is a host fault");
     }
 
     @Test

@@ -478,4 +478,18 @@ class VirtqueueTest {
         assertArrayEquals(new byte[] {8, 7, 0}, guest.get(w2, 3));
         assertEquals(w2 + 2, buffers.writableAddress(4));
     }
+
+    @Test
+    void chainBuffersRefuseAChainWithABufferOutsideMemoryBeforeUsingAny() {
+        DriverQueue d = DriverQueue.allocate(guest, SIZE);
+        Virtqueue q = queue(d, false, false);
+        long good = guest.put(new byte[] {1, 2, 3});
+        d.add(ro(good, 3), ro(0x7000_0000L, 0), rw(good, 3));
+        ChainBuffers buffers = new ChainBuffers(SIZE);
+        buffers.collect(q.pop());
+        assertEquals(3, buffers.count(), "an empty buffer may point anywhere: nothing is accessed");
+        d.add(ro(good, 3), rw((1 << 20) - 2, 4));
+        VirtqueueException e = assertThrows(VirtqueueException.class, () -> buffers.collect(q.pop()));
+        assertTrue(e.getMessage().contains("is not inside guest memory"), e.getMessage());
+    }
 }
