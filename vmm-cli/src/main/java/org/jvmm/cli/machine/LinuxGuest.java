@@ -114,12 +114,12 @@ final class LinuxGuest {
         });
     }
 
+    /**
+     * vCPU 0 gets the kernel's 64-bit entry state; the others keep KVM's reset state and wait in the
+     * in-kernel LAPIC for INIT/SIPI from vCPU 0. All get the same boot MSRs: an AP whose MTRRdefType
+     * differs from the BSP's makes Linux warn that the firmware did not set up every CPU.
+     */
     void configureVcpu(VcpuFd fd, Cpuid supported) {
-        if (fd.id() == 0) {
-            boot.configureVcpu(fd, supported, cpuidOptions, kernel);
-        } else {
-            // Application processors wait for INIT/SIPI from vCPU 0 through the in-kernel LAPIC.
-            fd.setCpuid(BootCpu.cpuid(supported, fd.id(), config.cpus(), cpuidOptions));
-        }
+        boot.configureVcpu(fd, supported, cpuidOptions, kernel);
     }
 }
