@@ -11,6 +11,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.nio.charset.StandardCharsets;
+import org.jvmm.core.sys.Libc;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -66,6 +68,30 @@ class RawTerminalTest {
         }
         assertNotEquals(before, Files.readString(tmp.resolve("raw")));
         assertEquals(before, Files.readString(tmp.resolve("after")), "restored exactly");
+    }
+
+    /** The termios size and offsets Libc declares by hand, against what gcc says for glibc's struct. */
+    @Test
+    void termiosLayoutMatchesGlibc() throws Exception {
+        Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/bin/gcc")), "needs gcc");
+        Path source = tmp.resolve("termios.c");
+        Files.writeString(source, """
+                #include <stdio.h>
+                #include <stddef.h>
+                #include <termios.h>
+                int main(void) {
+                    printf("%zu %zu %d %d\\n", sizeof(struct termios), offsetof(struct termios, c_oflag), OPOST, TCSANOW);
+                    return 0;
+                }
+                """);
+        Path binary = tmp.resolve("termios");
+        Process gcc = new ProcessBuilder("gcc", "-o", binary.toString(), source.toString()).redirectErrorStream(true).start();
+        String log = new String(gcc.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(gcc.waitFor(60, TimeUnit.SECONDS) && gcc.exitValue() == 0, log);
+        Process run = new ProcessBuilder(binary.toString()).start();
+        String fromC = new String(run.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+        assertTrue(run.waitFor(10, TimeUnit.SECONDS));
+        assertEquals(Libc.TERMIOS_SIZE + " " + Libc.TERMIOS_OFLAG + " " + Libc.OPOST + " " + Libc.TCSANOW, fromC);
     }
 
     @Test
