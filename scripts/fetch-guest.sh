@@ -131,6 +131,8 @@ export PATH=/bin
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
+# jvmm's boot-time marker (docs/linux-boot.md): jvmm prints "boot-time: N ms" when init gets here.
+devmem 0xcffff000 8 1 2>/dev/null
 for m in $(cat /modules/order); do
     insmod /modules/$m || echo "jvmm-init: insmod $m failed"
 done
@@ -142,6 +144,24 @@ echo "$marker"
 for d in /sys/bus/virtio/devices/*; do
     [ -e "$d" ] && echo "jvmm-init: virtio device $(basename "$d") id $(cat "$d/device")" | tee /dev/kmsg
 done
+# jvmm_check=poweroff|reboot on the kernel command line (init's environment) runs the checks of
+# scripts/linux-e2e.sh: read the disk's first line, write it back in sector 1 and flush, say hello
+# on the virtio console, count CPUs, then power off or reboot.
+if [ -n "$jvmm_check" ]; then
+    echo "jvmm-check: cpus $(nproc)"
+    if [ -b /dev/vda ]; then
+        line=$(head -n1 /dev/vda)
+        echo "jvmm-check: vda says $line"
+        printf 'written back: %s\n' "$line" | dd of=/dev/vda bs=512 seek=1 conv=notrunc,fsync 2>/dev/null \
+            && echo "jvmm-check: vda written and flushed"
+    fi
+    [ -c /dev/hvc0 ] && echo "JVMM_HVC_OK via /dev/hvc0" >/dev/hvc0 && echo "jvmm-check: hvc0 written"
+    sync
+    case $jvmm_check in
+        poweroff) echo "jvmm-check: poweroff"; poweroff -f ;;
+        reboot) echo "jvmm-check: reboot"; reboot -f ;;
+    esac
+fi
 exec setsid cttyhack sh
 INIT
 chmod 755 "$stage/init"

@@ -13,4 +13,5 @@ module org.jvmm.core {
     exports org.jvmm.core.stats;
     exports org.jvmm.core.arch;
     exports org.jvmm.core.boot;
+    exports org.jvmm.core.host;
 }

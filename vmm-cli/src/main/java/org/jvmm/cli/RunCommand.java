@@ -1,6 +1,7 @@
 package org.jvmm.cli;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -9,6 +10,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
 import org.jvmm.cli.machine.DeviceSpec;
 import org.jvmm.cli.machine.LinuxConfig;
 import org.jvmm.cli.machine.MachineConfig;
@@ -16,6 +18,7 @@ import org.jvmm.cli.machine.RawMachine;
 import org.jvmm.cli.machine.RawLayout;
 import org.jvmm.cli.machine.RunResult;
 import org.jvmm.cli.trace.JfrTracing;
+import org.jvmm.core.host.RawTerminal;
 import org.jvmm.core.stats.ExitReport;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -27,6 +30,7 @@ final class RunCommand implements Callable<Integer> {
 
     /** "No timeout": a century, which Duration and CompletableFuture both handle. */
     private static final long NO_TIMEOUT_SECONDS = 100L * 365 * 24 * 3600;
+    private static final int STDIN = 0;
 
     @Option(names = "--payload", paramLabel = "FILE", description = "a flat binary (docs/machine.md)")
     Path payload;
@@ -107,14 +111,28 @@ final class RunCommand implements Callable<Integer> {
         }
         LinuxConfig linux = kernel == null ? null
                 : new LinuxConfig(kernel, initrd, cmdline, !noAcpi, hideCx16, hideXsave);
-        MachineConfig config = config(payload, mode, mem, cpus, serial, devices, args, !noIrqchip, linux);
+        // A terminal on stdin types into COM1 in raw mode, with Ctrl-A x to quit; a scripted run must
+        // not wait on stdin. (System.console() is no test: since JDK 22 it exists for pipes too.)
+        boolean interactive = RawTerminal.isTerminal(STDIN);
+        CompletableFuture<Void> quit = new CompletableFuture<>();
+        InputStream keyboard = interactive ? new ConsoleEscape(System.in, () -> quit.complete(null), System.err) : null;
+        MachineConfig config = config(payload, mode, mem, cpus, serial, devices, args, !noIrqchip, linux, keyboard);
         Duration interval = statsInterval == null ? null : parseDuration(statsInterval);
         JfrTracing tracing = jfr == null ? null : new JfrTracing(jfr);
         java.util.concurrent.CountDownLatch closed = new java.util.concurrent.CountDownLatch(1);
         Thread hook = null;
+        RawTerminal terminal = null;
+        java.util.concurrent.atomic.AtomicBoolean signalled = new java.util.concurrent.atomic.AtomicBoolean();
         try (RawMachine machine = RawMachine.build(config, tracing)) {
+            quit.thenRun(() -> machine.stop("quit from the console (Ctrl-A x)"));
+            if (interactive) {
+                terminal = RawTerminal.enter(STDIN);
+                System.err.println("jvmm: console on this terminal; " + ConsoleEscape.HELP);
+            }
+            RawTerminal rawTerminal = terminal;
             // SIGTERM/SIGINT: stop the vCPUs, let this thread report, flush and close, then let the JVM exit.
             hook = Thread.ofPlatform().unstarted(() -> {
+                signalled.set(true);
                 machine.stop("stopped by a signal");
                 try {
                     if (closed.await(10, java.util.concurrent.TimeUnit.SECONDS)) {
@@ -122,6 +140,10 @@ final class RunCommand implements Callable<Integer> {
                     }
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
+                } finally {
+                    if (rawTerminal != null) {
+                        rawTerminal.close(); // the main thread may be stuck: the shell gets its terminal back anyway
+                    }
                 }
             });
             Runtime.getRuntime().addShutdownHook(hook);
@@ -132,6 +154,9 @@ final class RunCommand implements Callable<Integer> {
             }
             config.serialOut().flush();
             report(machine, result, exitStats, statsJson);
+            if (!result.error() && !signalled.get() && (kernel != null || quit.isDone())) {
+                System.err.println("jvmm: " + result.summary()); // powered off, rebooted, quit: say which
+            }
             if (result.hostFaults() > 0) {
                 System.err.println("jvmm: " + result.hostFaults() + " device fault(s) on the host side, a bug in jvmm;"
                         + " the warnings above have the stack traces");
@@ -143,6 +168,9 @@ final class RunCommand implements Callable<Integer> {
             }
             return result.exitStatus();
         } finally {
+            if (terminal != null) {
+                terminal.close();
+            }
             if (tracing != null) {
                 tracing.close();
             }
@@ -189,7 +217,8 @@ final class RunCommand implements Callable<Integer> {
     }
 
     static MachineConfig config(Path payload, String mode, String mem, int cpus, String serial, List<String> devices,
-                                List<String> args, boolean irqchip, LinuxConfig linux) throws IOException {
+                                List<String> args, boolean irqchip, LinuxConfig linux, InputStream serialIn)
+            throws IOException {
         if (!mode.equals("long") && !mode.equals("real")) {
             throw new IllegalArgumentException("--mode must be real or long, not '" + mode + "'");
         }
@@ -230,8 +259,6 @@ final class RunCommand implements Callable<Integer> {
             }
             serialOut = Files.newOutputStream(Path.of(serial.substring(4)));
         }
-        // An interactive run types into COM1; a scripted one must not wait on stdin.
-        java.io.InputStream serialIn = System.console() != null ? System.in : null;
         byte[] image = linux == null ? Files.readAllBytes(payload) : new byte[0];
         return new MachineConfig(image, mode.equals("long"), memory, cpus, irqchip, serialOut, serialIn, specs,
                 parseArgs(args), linux);

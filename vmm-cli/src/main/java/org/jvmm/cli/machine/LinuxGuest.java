@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.BiConsumer;
@@ -34,6 +35,8 @@ final class LinuxGuest {
 
     /** The boot-time marker: a guest write of any value here prints "boot-time: N ms" (since the VMM started). */
     static final long BOOT_TIMER_ADDRESS = 0xcfff_f000L;
+    /** The reboot method jvmm asks for when the user names none: see {@link #needsAcpiReboot}. */
+    static final String ACPI_REBOOT = "reboot=acpi";
 
     private final MachineConfig config;
     private final LinuxConfig linux;
@@ -74,6 +77,9 @@ final class LinuxGuest {
         if (!linux.acpi()) {
             cmdline = cmdline.append("acpi=off");
         }
+        if (needsAcpiReboot(linux.acpi(), linux.cmdline())) {
+            cmdline = cmdline.append(ACPI_REBOOT);
+        }
         // Debian's kernel finds the devices through ACPI; kernels built with
         // CONFIG_VIRTIO_MMIO_CMDLINE_DEVICES take these entries too.
         for (VirtioMmioSlot slot : mmioSlots) {
@@ -82,6 +88,22 @@ final class LinuxGuest {
         boot.writeBootParams(kernel, cmdline, initrd, rsdp);
         boot.writeCpuTables();
         cpuidOptions = new BootCpu.CpuidOptions(linux.hideCx16(), linux.hideXsave());
+    }
+
+    /**
+     * Whether jvmm adds {@value #ACPI_REBOOT}. With a hardware-reduced FADT and no EFI, Linux's
+     * reboot_init() still chooses EFI reboot ({@code efi_reboot_required()}), finds no EFI runtime and
+     * falls back to a real-mode jump to the BIOS reset vector at 0xffff0, where jvmm has no BIOS: the
+     * guest then runs zeros forever without one exit (seen in nested KVM with Debian 6.1). With
+     * {@code reboot=acpi} it writes the FADT reset register, which stops the VM. A {@code reboot=}
+     * of the user's wins; without ACPI the kernel falls back to the i8042 pulse, which stops it too.
+     *
+     * @param acpi    whether the guest gets ACPI tables
+     * @param cmdline the user's command line
+     * @return true to append {@value #ACPI_REBOOT}
+     */
+    static boolean needsAcpiReboot(boolean acpi, String cmdline) {
+        return acpi && Arrays.stream(cmdline.strip().split("\\s+")).noneMatch(p -> p.startsWith("reboot="));
     }
 
     void registerPorts(Bus pio, Bus mmio) {
@@ -114,12 +136,12 @@ final class LinuxGuest {
         });
     }
 
+    /**
+     * vCPU 0 gets the kernel's 64-bit entry state; the others keep KVM's reset state and wait in the
+     * in-kernel LAPIC for INIT/SIPI from vCPU 0. All get the same boot MSRs: an AP whose MTRRdefType
+     * differs from the BSP's makes Linux warn that the firmware did not set up every CPU.
+     */
     void configureVcpu(VcpuFd fd, Cpuid supported) {
-        if (fd.id() == 0) {
-            boot.configureVcpu(fd, supported, cpuidOptions, kernel);
-        } else {
-            // Application processors wait for INIT/SIPI from vCPU 0 through the in-kernel LAPIC.
-            fd.setCpuid(BootCpu.cpuid(supported, fd.id(), config.cpus(), cpuidOptions));
-        }
+        boot.configureVcpu(fd, supported, cpuidOptions, kernel);
     }
 }

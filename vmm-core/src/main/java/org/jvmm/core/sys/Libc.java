@@ -55,6 +55,12 @@ public final class Libc {
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS));
     private static final MethodHandle SIGTIMEDWAIT = downcall("sigtimedwait",
             FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS), ERRNO);
+    private static final MethodHandle ISATTY = downcall("isatty", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+    private static final MethodHandle TCGETATTR = downcall("tcgetattr",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS), ERRNO);
+    private static final MethodHandle TCSETATTR = downcall("tcsetattr",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS), ERRNO);
+    private static final MethodHandle CFMAKERAW = downcall("cfmakeraw", FunctionDescriptor.ofVoid(ADDRESS));
 
     /** open(2) flag: read and write. */
     public static final int O_RDWR = 2;
@@ -78,6 +84,14 @@ public final class Libc {
     public static final int EFD_CLOEXEC = 0x80000;
     /** eventfd(2) flag: non-blocking reads. */
     public static final int EFD_NONBLOCK = 0x800;
+    /** tcsetattr(3) action: change the terminal at once. */
+    public static final int TCSANOW = 0;
+    /** sizeof(struct termios) in glibc on x86-64: four tcflag_t, c_line, c_cc[32], padding, two speed_t. */
+    public static final long TERMIOS_SIZE = 60;
+    /** Offset of c_oflag in struct termios. */
+    public static final long TERMIOS_OFLAG = 4;
+    /** c_oflag bit: post-process output (with ONLCR, "\n" goes out as "\r\n"). */
+    public static final int OPOST = 1;
     /** pthread_sigmask how: add to the mask. */
     public static final int SIG_BLOCK = 0;
     /** pthread_sigmask how: remove from the mask. */
@@ -355,6 +369,67 @@ public final class Libc {
     public static int sigtimedwait(CallState state, MemorySegment set, MemorySegment timeout) {
         try {
             return (int) SIGTIMEDWAIT.invokeExact(state.segment(), set, MemorySegment.NULL, timeout);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /**
+     * isatty(3).
+     *
+     * @param fd the fd
+     * @return 1 if it is a terminal, else 0
+     */
+    public static int isatty(int fd) {
+        try {
+            return (int) ISATTY.invokeExact(fd);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /**
+     * tcgetattr(3).
+     *
+     * @param state   errno capture of the calling thread
+     * @param fd      a terminal
+     * @param termios {@link #TERMIOS_SIZE} bytes for its attributes
+     * @return 0 or -1
+     */
+    public static int tcgetattr(CallState state, int fd, MemorySegment termios) {
+        try {
+            return (int) TCGETATTR.invokeExact(state.segment(), fd, termios);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /**
+     * tcsetattr(3).
+     *
+     * @param state   errno capture of the calling thread
+     * @param fd      a terminal
+     * @param action  {@link #TCSANOW}
+     * @param termios the attributes
+     * @return 0 or -1
+     */
+    public static int tcsetattr(CallState state, int fd, int action, MemorySegment termios) {
+        try {
+            return (int) TCSETATTR.invokeExact(state.segment(), fd, action, termios);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /**
+     * cfmakeraw(3): changes attributes in memory to raw mode (no echo, no line editing, no signal
+     * characters, no output processing, 8-bit characters, reads return after one byte).
+     *
+     * @param termios the attributes to change
+     */
+    public static void cfmakeraw(MemorySegment termios) {
+        try {
+            CFMAKERAW.invokeExact(termios);
         } catch (Throwable t) {
             throw rethrow(t);
         }
