@@ -62,7 +62,11 @@ if [ -z "$kvm_modules" ]; then
     say "no kvm-tagged tests found: running the unit tests only"
     exec mvn -B -ntp verify -DexcludedGroups=kvm "$@"
 fi
-select_modules=(-pl "$kvm_modules")
+# -am and a lifecycle phase (test, not the bare surefire:test goal): Maven then resolves the other
+# modules of this tree to their target/classes. With the bare goal it takes them from ~/.m2, where
+# they are missing on a fresh machine, or are some other checkout's (a NoSuchMethodError run).
+# The skip flags keep the phase from redoing what the host build just did.
+select_modules=(-pl "$kvm_modules" -am -Dmaven.main.skip=true -Dmaven.resources.skip=true -Denforcer.skip=true)
 for arg in "$@"; do
     case $arg in -pl|--projects|-pl*|--projects=*) select_modules=() ;; esac
 done
@@ -89,7 +93,7 @@ run_nested() {
     set +e
     JAVA_TOOL_OPTIONS="${JAVA_TOOL_OPTIONS:+$JAVA_TOOL_OPTIONS }-XX:TieredStopAtLevel=1 -XX:+UseSerialGC -XX:-UsePerfData" \
         scripts/nested-kvm.sh --timeout "${JVMM_NESTED_TIMEOUT:-1200}" --idle-timeout 300 --no-default-shares --share "$PWD" -- \
-        mvn -o -B -ntp "${select_modules[@]}" surefire:test -Dgroups=kvm -Dsurefire.failIfNoSpecifiedTests=false "$@" \
+        mvn -o -B -ntp "${select_modules[@]}" test -Dgroups=kvm -Dsurefire.failIfNoSpecifiedTests=false "$@" \
         2>&1 | tee "$log"
     rc=${PIPESTATUS[0]}
     set -e
