@@ -364,6 +364,9 @@ public final class AtaPio implements BusDevice, AutoCloseable {
         transfer = direction;
         position = 0;
         limit = bytes;
+        // The data port uses absolute indexes, which the buffer checks against its limit: a
+        // shorter transfer before this one must not cut it short. The contents stay.
+        buffer.clear().limit(bytes);
         status = READY | STATUS_DRQ;
     }
 

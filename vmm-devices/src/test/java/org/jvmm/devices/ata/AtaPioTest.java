@@ -157,6 +157,24 @@ class AtaPioTest {
     }
 
     @Test
+    void aWriteLongerThanTheReadBeforeItTakesAllItsData() throws IOException {
+        // Found by AtaPioFuzzTest: the transfer buffer kept the shorter read's limit, and the
+        // write's word at byte 512 threw IndexOutOfBoundsException on the vCPU thread.
+        Path path = image(true);
+        attach(path, false);
+        issue(CMD_READ_SECTORS, 1, 1);
+        assertArrayEquals(slice(1, 1), readWords(1));
+        byte[] fresh = new byte[3 * 512];
+        new Random(13).nextBytes(fresh);
+        issue(CMD_WRITE_SECTORS, 20, 3);
+        writeWords(fresh);
+        assertEquals(STATUS_DRDY | STATUS_DSC, status(), "no error: the whole write was taken");
+        byte[] expected = original.clone();
+        System.arraycopy(fresh, 0, expected, 20 * 512, fresh.length);
+        assertArrayEquals(expected, Files.readAllBytes(path));
+    }
+
+    @Test
     void aNewCommandAbandonsAPartialWrite() throws IOException {
         Path path = image(true);
         attach(path, false);
