@@ -68,7 +68,11 @@ public final class Main implements Runnable {
             };
         }
         if (e instanceof KvmException k && k.operation().equals("KVM_GET_API_VERSION")) {
-            return RawMachine.kvmDevice() + " is not a KVM device (" + k.getMessage() + ")";
+            // errno set: the ioctl itself failed, so the node is something else; errno 0: a KVM
+            // that answered with an API version jvmm does not speak.
+            return k.errno() != 0
+                    ? RawMachine.kvmDevice() + " is not a KVM device (" + k.getMessage() + ")"
+                    : RawMachine.kvmDevice() + ": unsupported KVM (" + k.getMessage() + ")";
         }
         if (e instanceof NoSuchFileException n) {
             return "no such file: " + n.getFile();
