@@ -160,8 +160,20 @@ public final class Vcpu implements AutoCloseable {
     }
 
     private VcpuExit describe(KvmRun run, ExitReason reason) {
-        int raw = run.exitReasonCode();
-        String detail = switch (reason) {
+        String registers = "";
+        if (reason != ExitReason.HLT && reason != ExitReason.SYSTEM_EVENT) {
+            try {
+                registers = fd.getRegisters() + "\n" + fd.getSpecialRegisters();
+            } catch (KvmException e) {
+                registers = "(registers unavailable: " + e.getMessage() + ")";
+            }
+        }
+        return new VcpuExit(reason, run.exitReasonCode(), detail(run, reason), registers);
+    }
+
+    /** What KVM says about a stopping exit, from its part of {@code kvm_run}: one line for the user. */
+    static String detail(KvmRun run, ExitReason reason) {
+        return switch (reason) {
             case INTERNAL_ERROR -> (run.internalSuberror() == 1 ? "emulation failure" : "internal error")
                     + ", suberror " + run.internalSuberror() + ", data " + hex(run.internalData());
             case FAIL_ENTRY -> "hardware entry failure reason 0x" + Long.toHexString(run.failEntryReason())
@@ -174,15 +186,6 @@ public final class Vcpu implements AutoCloseable {
             case SHUTDOWN -> "triple fault";
             default -> "";
         };
-        String registers = "";
-        if (reason != ExitReason.HLT && reason != ExitReason.SYSTEM_EVENT) {
-            try {
-                registers = fd.getRegisters() + "\n" + fd.getSpecialRegisters();
-            } catch (KvmException e) {
-                registers = "(registers unavailable: " + e.getMessage() + ")";
-            }
-        }
-        return new VcpuExit(reason, raw, detail, registers);
     }
 
     private static String systemEventName(int type) {
