@@ -15,7 +15,7 @@ import org.jvmm.core.testing.RequiresKvm;
 import org.jvmm.core.testing.TestMachine;
 import org.junit.jupiter.api.Test;
 
-/** Guests entered in long mode and in ring 3, HLT without an irqchip, and a triple fault. */
+/** Guests entered in 32-bit protected mode, in long mode and in ring 3, HLT without an irqchip, and a triple fault. */
 @RequiresKvm
 class CpuModeGuestTest {
 
@@ -52,6 +52,29 @@ class CpuModeGuestTest {
             assertTrue((probe.sregs.efer() & X86Setup.EFER_LMA) != 0, "long mode active");
             assertTrue(probe.sregs.segment(SpecialRegisters.Segment.CS).l(), "64-bit code segment");
             assertEquals(0, probe.sregs.segment(SpecialRegisters.Segment.CS).dpl());
+        }
+    }
+
+    @Test
+    void protectedModeGuestDoesPortIo() {
+        byte[] code = {
+            (byte) 0xb8, 0x78, 0x56, 0x34, 0x12,       // mov eax, 0x12345678 (a 32-bit immediate only in 32-bit code)
+            (byte) 0xe7, 0x14,                         // out 0x14, eax
+            (byte) 0xf4,                               // hlt
+        };
+        try (TestMachine m = TestMachine.create(4 << 20)) {
+            StateProbe probe = m.port("probe", 0x10, 8, new StateProbe());
+            m.memory.write(TestMachine.LONG_MODE_ENTRY, code);
+            probe.vcpu = m.vcpu(0);
+            X86Setup.protectedMode(probe.vcpu, m.memory, TestMachine.GDT, TestMachine.LONG_MODE_ENTRY, TestMachine.LONG_MODE_STACK);
+            VcpuExit exit = Guests.runToEnd(new Vcpu(probe.vcpu, m.dispatcher(0)));
+
+            assertEquals(ExitReason.HLT, exit.reason(), exit + "\n" + exit.registers());
+            assertEquals(List.of(0x12345678L), probe.writes(), "a 16-bit decode would have written 0x5678 and run on");
+            assertEquals(4, probe.accesses().get(0).size());
+            assertTrue((probe.sregs.cr0() & X86Setup.CR0_PE) != 0, "protected mode");
+            assertEquals(0, probe.sregs.efer() & X86Setup.EFER_LMA, "not long mode");
+            assertTrue(probe.sregs.segment(SpecialRegisters.Segment.CS).db(), "32-bit code segment");
         }
     }
 
