@@ -58,6 +58,19 @@ final class CompareCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        List<Row> rows = measure();
+        report(rows, System.out);
+        return rows.stream().allMatch(Row::verified) ? 0 : 1;
+    }
+
+    /**
+     * Runs every path of the chosen workloads; a path that cannot run on this host gives a row that
+     * says why instead of ending the comparison.
+     *
+     * @return one row per path, console paths first
+     * @throws IOException when the temporary block image cannot be written
+     */
+    List<Row> measure() throws IOException {
         if (bytes < 1 || blkBytes < 512 || blkBytes % 512 != 0 || repeat < 1) {
             throw new IllegalArgumentException("--bytes must be positive, --blk-bytes a positive multiple of 512, --repeat positive");
         }
@@ -79,20 +92,30 @@ final class CompareCommand implements Callable<Integer> {
                 Files.deleteIfExists(image);
             }
         }
+        return rows;
+    }
+
+    /**
+     * Prints the rows as asked (table or JSON lines) and writes the HTML report if asked.
+     *
+     * @param rows what {@link #measure} gave
+     * @param out  where the table or JSON goes
+     * @throws IOException when the HTML file cannot be written
+     */
+    void report(List<Row> rows, java.io.PrintStream out) throws IOException {
         if (json) {
             for (Row row : rows) {
-                System.out.println(Json.write(asMap(row)));
+                out.println(Json.write(asMap(row)));
             }
         } else {
-            printTable(rows);
+            printTable(rows, out);
         }
         if (html != null) {
             Files.writeString(html, HtmlReport.render(rows));
             if (!json) {
-                System.out.println("HTML report: " + html.toAbsolutePath());
+                out.println("HTML report: " + html.toAbsolutePath());
             }
         }
-        return rows.stream().allMatch(Row::verified) ? 0 : 1;
     }
 
     private List<Path0> consolePaths() {
@@ -120,12 +143,21 @@ final class CompareCommand implements Callable<Integer> {
         Row baseline = null;
         for (Path0 path : paths) {
             List<Row> runs = new ArrayList<>();
-            for (int i = 0; i < repeat; i++) {
-                runs.add(runOnce(path, expectedChecksum, baseline));
+            Row failure = null;
+            for (int i = 0; i < repeat && failure == null; i++) {
+                try {
+                    runs.add(runOnce(path, expectedChecksum, baseline));
+                } catch (IOException | RuntimeException e) {
+                    failure = failed(path, e);
+                }
+            }
+            if (failure != null) {
+                rows.add(failure);
+                continue;
             }
             runs.sort(Comparator.comparingDouble(Row::wallMs));
             Row median = runs.get(runs.size() / 2);
-            if (path.pioBaseline()) {
+            if (path.pioBaseline() && median.verified()) {
                 baseline = median;
             }
             rows.add(median);
@@ -146,26 +178,39 @@ final class CompareCommand implements Callable<Integer> {
             Path out = Files.createTempFile("jvmm-console", ".out");
             devices.set(0, devices.get(0) + ",out=" + out);
             try {
-                RunResult result = run(path, serial, devices, args);
+                List<String> notes = new ArrayList<>();
+                RunResult result = run(path, serial, devices, args, notes);
                 captured.write(Files.readAllBytes(out));
-                return row(path, result, captured.toByteArray(), size, null, baseline);
+                return row(path, result, notes, captured.toByteArray(), size, null, baseline);
             } finally {
                 Files.deleteIfExists(out);
             }
         }
-        RunResult result = run(path, serial, devices, args);
-        return row(path, result, captured.toByteArray(), size, expectedChecksum, baseline);
+        List<String> notes = new ArrayList<>();
+        RunResult result = run(path, serial, devices, args, notes);
+        return row(path, result, notes, captured.toByteArray(), size, expectedChecksum, baseline);
     }
 
-    private RunResult run(Path0 path, OutputStream serial, List<String> devices, long[] args) throws IOException {
+    private RunResult run(Path0 path, OutputStream serial, List<String> devices, long[] args, List<String> notes)
+            throws IOException {
         MachineConfig config = new MachineConfig(GuestImages.load(path.guest()), true, 64L << 20, 1, true, serial, null,
                 devices.stream().map(DeviceSpec::parse).toList(), args);
         try (RawMachine machine = RawMachine.build(config)) {
-            return machine.run(Duration.ofMinutes(10));
+            RunResult result = machine.run(Duration.ofMinutes(10));
+            notes.addAll(machine.notes());
+            return result;
         }
     }
 
-    private static Row row(Path0 path, RunResult result, byte[] output, long size, Long expectedChecksum, Row baseline) {
+    /** The row of a path that could not run: no counts, and the reason in the note. */
+    static Row failed(Path0 path, Exception e) {
+        String reason = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        return new Row(path.workload(), path.name(), 0, false, 0, Map.of(), null, Double.NaN, null, Double.NaN,
+                Double.NaN, null, null, "could not run on this host: " + reason);
+    }
+
+    static Row row(Path0 path, RunResult result, List<String> machineNotes, byte[] output, long size,
+                   Long expectedChecksum, Row baseline) {
         boolean verified;
         String note = "";
         if (expectedChecksum != null) {
@@ -182,6 +227,10 @@ final class CompareCommand implements Callable<Integer> {
                 note = "got " + output.length + " of " + size + " bytes (" + result.summary() + ")";
             }
         }
+        List<String> notes = new ArrayList<>(machineNotes);
+        if (!note.isEmpty()) {
+            notes.addFirst(note);
+        }
         ExitStatsSnapshot s = result.merged();
         Map<String, Long> byReason = new LinkedHashMap<>();
         for (int r = 0; r < s.count().length; r++) {
@@ -191,14 +240,19 @@ final class CompareCommand implements Callable<Integer> {
         }
         double kib = size / 1024.0;
         Long kvm = result.kvmDelta().get("vcpu.exits");
+        if (kvm == null && !result.kvmDelta().isEmpty()) {
+            notes.add("no KVM counts: KVM's stats fd has no vCPU 'exits' counter");
+        } else if (kvm == null && notes.stream().noneMatch(n -> n.startsWith("no KVM counts"))) {
+            notes.add("no KVM counts: KVM's stats fd gave no counters");
+        }
         double userPerKib = s.totalExits() / kib;
         Double kvmPerKib = kvm == null ? null : kvm / kib;
         double wallMs = result.wallNanos() / 1e6;
-        Double userReduction = baseline == null ? null : baseline.userExitsPerKib() / Math.max(userPerKib, 1e-9);
-        Double kvmReduction = baseline == null || kvmPerKib == null || baseline.kvmExitsPerKib() == null ? null
+        Double userReduction = baseline == null || !verified ? null : baseline.userExitsPerKib() / Math.max(userPerKib, 1e-9);
+        Double kvmReduction = baseline == null || !verified || kvmPerKib == null || baseline.kvmExitsPerKib() == null ? null
                 : baseline.kvmExitsPerKib() / Math.max(kvmPerKib, 1e-9);
         return new Row(path.workload(), path.name(), verified ? size : output.length, verified, s.totalExits(), byReason,
-                kvm, userPerKib, kvmPerKib, wallMs, size / 1048576.0 / (wallMs / 1000), userReduction, kvmReduction, note);
+                kvm, userPerKib, kvmPerKib, wallMs, size / 1048576.0 / (wallMs / 1000), userReduction, kvmReduction, String.join("; ", notes));
     }
 
     static Map<String, Object> asMap(Row r) {
@@ -221,28 +275,39 @@ final class CompareCommand implements Callable<Integer> {
     }
 
     private static String num(Double d, String format) {
-        return d == null ? "-" : String.format(Locale.ROOT, format, d);
+        return d == null || d.isNaN() ? "-" : String.format(Locale.ROOT, format, d);
     }
 
-    private static void printTable(List<Row> rows) {
-        System.out.printf(Locale.ROOT, "%-34s %9s %4s %10s %10s %9s %9s %10s %9s %9s %9s%n", "PATH", "BYTES", "OK",
-                "USER EXITS", "KVM EXITS", "USER/KiB", "KVM/KiB", "WALL ms", "MiB/s", "USER x", "KVM x");
+    /** {@return the user-space exits by reason, compact: "IO 131072, MMIO 2", or "-" for none} */
+    static String reasons(Map<String, Long> byReason) {
+        if (byReason.isEmpty()) {
+            return "-";
+        }
+        StringBuilder text = new StringBuilder();
+        byReason.forEach((reason, count) -> text.append(text.isEmpty() ? "" : ", ").append(reason).append(' ').append(count));
+        return text.toString();
+    }
+
+    static void printTable(List<Row> rows, java.io.PrintStream out) {
+        out.printf(Locale.ROOT, "%-34s %9s %4s %10s %10s %9s %9s %10s %9s %9s %9s  %s%n", "PATH", "BYTES", "OK",
+                "USER EXITS", "KVM EXITS", "USER/KiB", "KVM/KiB", "WALL ms", "MiB/s", "USER x", "KVM x", "USER EXITS BY REASON");
         String workload = "";
         for (Row r : rows) {
             if (!r.workload().equals(workload)) {
                 workload = r.workload();
-                System.out.println(workload.equals("console") ? "-- console output" : "-- block reads");
+                out.println(workload.equals("console") ? "-- console output" : "-- block reads");
             }
-            System.out.printf(Locale.ROOT, "%-34s %9d %4s %10d %10s %9.3f %9s %10.1f %9.3f %9s %9s%n", r.path(), r.bytes(),
+            out.printf(Locale.ROOT, "%-34s %9d %4s %10d %10s %9s %9s %10s %9s %9s %9s  %s%n", r.path(), r.bytes(),
                     r.verified() ? "yes" : "NO", r.userExits(), r.kvmExits() == null ? "-" : r.kvmExits().toString(),
-                    r.userExitsPerKib(), num(r.kvmExitsPerKib(), "%.3f"), r.wallMs(), r.mibPerS(),
-                    num(r.userReduction(), "%.0f"), num(r.kvmReduction(), "%.0f"));
+                    num(r.userExitsPerKib(), "%.3f"), num(r.kvmExitsPerKib(), "%.3f"), num(r.wallMs(), "%.1f"),
+                    num(r.mibPerS(), "%.3f"), num(r.userReduction(), "%.0f"), num(r.kvmReduction(), "%.0f"),
+                    reasons(r.userByReason()));
             if (!r.note().isEmpty()) {
-                System.out.println("    " + r.note());
+                out.println("    note: " + r.note());
             }
         }
-        System.out.println();
-        System.out.println("USER: exits that reached jvmm (KVM_RUN returned); KVM: the vCPU 'exits' counter of KVM's stats fd,");
-        System.out.println("which also counts exits handled in the kernel. x: reduction against the port-I/O row (exits per KiB).");
+        out.println();
+        out.println("USER: exits that reached jvmm (KVM_RUN returned); KVM: the vCPU 'exits' counter of KVM's stats fd,");
+        out.println("which also counts exits handled in the kernel. x: reduction against the port-I/O row (exits per KiB).");
     }
 }

@@ -26,14 +26,16 @@ final class HtmlReport {
             }
             page.append("<h2>").append(workload.equals("console") ? "Console output" : "Block reads").append("</h2>\n");
             page.append(chart("User-space exits per KiB", part, CompareCommand.Row::userExitsPerKib, true));
-            page.append(chart("KVM exits per KiB", part, r -> r.kvmExitsPerKib() == null ? 0 : r.kvmExitsPerKib(), true));
+            page.append(chart("KVM exits per KiB", part, r -> r.kvmExitsPerKib() == null ? Double.NaN : r.kvmExitsPerKib(), true));
             page.append(chart("Wall time (ms)", part, CompareCommand.Row::wallMs, false));
             page.append("<table><tr><th>path</th><th>bytes</th><th>verified</th><th>user exits</th><th>KVM exits</th>"
-                    + "<th>MiB/s</th></tr>\n");
+                    + "<th>MiB/s</th><th>user exits by reason</th><th>note</th></tr>\n");
             for (CompareCommand.Row r : part) {
-                page.append(String.format(Locale.ROOT, "<tr><td>%s</td><td>%d</td><td%s>%s</td><td>%d</td><td>%s</td><td>%.3f</td></tr>%n",
+                page.append(String.format(Locale.ROOT, "<tr><td>%s</td><td>%d</td><td%s>%s</td><td>%d</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td></tr>%n",
                         escape(r.path()), r.bytes(), r.verified() ? "" : " class=\"bad\"", r.verified() ? "yes" : "NO",
-                        r.userExits(), r.kvmExits() == null ? "-" : r.kvmExits(), r.mibPerS()));
+                        r.userExits(), r.kvmExits() == null ? "-" : r.kvmExits(),
+                        Double.isNaN(r.mibPerS()) ? "-" : String.format(Locale.ROOT, "%.3f", r.mibPerS()),
+                        escape(CompareCommand.reasons(r.userByReason())), escape(r.note())));
             }
             page.append("</table>\n");
         }
@@ -45,7 +47,7 @@ final class HtmlReport {
         int barHeight = 22;
         int labelWidth = 260;
         int width = 760;
-        double max = rows.stream().mapToDouble(value).max().orElse(1);
+        double max = rows.stream().mapToDouble(value).filter(v -> !Double.isNaN(v)).max().orElse(1);
         double scaleMax = log ? Math.log10(Math.max(max, 1) * 10) + 3 : max;
         StringBuilder svg = new StringBuilder(String.format(Locale.ROOT,
                 "<h3>%s</h3>%n<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" role=\"img\" aria-label=\"%s\">%n",
@@ -53,14 +55,14 @@ final class HtmlReport {
         int y = 2;
         for (CompareCommand.Row r : rows) {
             double v = value.applyAsDouble(r);
-            double scaled = log ? (v <= 0 ? 0 : Math.log10(v) + 3) : v;
+            double scaled = Double.isNaN(v) ? 0 : log ? (v <= 0 ? 0 : Math.log10(v) + 3) : v;
             int length = scaleMax <= 0 ? 0 : (int) Math.round((width - labelWidth - 90) * Math.max(scaled, 0) / scaleMax);
             svg.append(String.format(Locale.ROOT,
                     "<text x=\"0\" y=\"%d\" font-size=\"13\">%s</text><rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"%s\"/>"
                             + "<text x=\"%d\" y=\"%d\" font-size=\"12\">%s</text>%n",
                     y + 16, escape(r.path()), labelWidth, y, Math.max(length, 1), barHeight,
                     r.path().startsWith("virtio") ? "#2a7ab9" : "#c0502a", labelWidth + length + 6, y + 16,
-                    String.format(Locale.ROOT, v >= 100 ? "%.0f" : "%.3f", v)));
+                    Double.isNaN(v) ? "-" : String.format(Locale.ROOT, v >= 100 ? "%.0f" : "%.3f", v)));
             y += barHeight + 6;
         }
         return svg.append("</svg>\n").toString();

@@ -169,9 +169,15 @@ public final class RawMachine implements AutoCloseable {
             linux.registerPorts(pio, mmio);
         }
         addVcpus();
-        if (kvm.checkExtension(Capability.BINARY_STATS_FD) > 0) {
-            counters = KvmCounters.open(vm, vm.vcpus());
-            resources.add(counters);
+        if (kvm.checkExtension(Capability.BINARY_STATS_FD) == 0) {
+            note("no KVM counts: this host's KVM has no binary stats fd (KVM_CAP_BINARY_STATS_FD)");
+        } else {
+            try {
+                counters = KvmCounters.open(vm, vm.vcpus());
+                resources.add(counters);
+            } catch (KvmException e) {
+                note("no KVM counts: KVM's binary stats fd could not be opened: " + e.getMessage());
+            }
         }
     }
 

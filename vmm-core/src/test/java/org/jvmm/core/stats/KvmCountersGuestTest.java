@@ -30,12 +30,21 @@ class KvmCountersGuestTest {
                 Map<String, Long> before = counters.sample();
                 assertTrue(before.containsKey("vcpu.exits"), before.keySet().toString());
                 assertTrue(before.keySet().stream().anyMatch(k -> k.startsWith("vm.")), before.keySet().toString());
+                long start = System.nanoTime();
                 VcpuExit exit = Guests.runToEnd(new Vcpu(fd, dispatcher));
+                long wallNanos = System.nanoTime() - start;
                 assertEquals(ExitReason.HLT, exit.reason());
                 Map<String, Long> delta = KvmCounters.delta(before, counters.sample());
                 long user = dispatcher.stats().snapshot().totalExits();
                 assertEquals(101, user);
-                assertTrue(delta.get("vcpu.exits") >= user, "KVM counted " + delta.get("vcpu.exits") + " exits, user space saw " + user);
+                long kernel = delta.get("vcpu.exits") - user;
+                assertTrue(kernel >= 0, "KVM counted " + delta.get("vcpu.exits") + " exits, user space saw " + user);
+                // This guest exits only by port I/O and HLT, so what the kernel handled alone is host
+                // interrupts while it ran (timer at HZ <= 1000 a second, other interrupts allowed as many
+                // again) and a fixed set-up allowance: the bound of the CLI's BuiltinGuestsTest.
+                long bound = 100 + 2000 * wallNanos / 1_000_000_000L;
+                assertTrue(kernel <= bound, "the kernel handled " + kernel + " exits in " + wallNanos / 1_000_000
+                        + " ms, more than " + bound + ": " + delta);
                 String report = ExitReport.format(List.of(dispatcher.stats().snapshot()), m.pio, m.mmio, delta, 1_000_000);
                 assertTrue(report.contains("user-space exits (jvmm)"), report);
             }
