@@ -296,9 +296,14 @@ public final class RawMachine implements AutoCloseable {
                     note(spec.kind().text + ": this host has no irqfd; using KVM_IRQ_LINE");
                     yield new KvmIrqLine(vm, gsi);
                 }
-                IrqFdLine line = new IrqFdLine(vm, gsi);
-                resources.add(line);
-                yield line;
+                try {
+                    IrqFdLine line = new IrqFdLine(vm, gsi);
+                    resources.add(line);
+                    yield line;
+                } catch (KvmException e) {
+                    note(spec.kind().text + ": KVM refused the irqfd (" + e.getMessage() + "); using KVM_IRQ_LINE");
+                    yield new KvmIrqLine(vm, gsi);
+                }
             }
             case NONE -> InterruptLine.NONE;
         };
@@ -312,7 +317,14 @@ public final class RawMachine implements AutoCloseable {
         for (int q = 0; q < queues; q++) {
             EventFd eventFd = new EventFd();
             resources.add(eventFd);
-            vm.assignIoEventFd(eventFd, address, 4, false, (long) q);
+            try {
+                vm.assignIoEventFd(eventFd, address, 4, false, (long) q);
+            } catch (KvmException e) {
+                // The queues not wired keep working: their QueueNotify stays an MMIO exit.
+                note(name + ": KVM refused the ioeventfd of queue " + q + " (" + e.getMessage()
+                        + "); QueueNotify of queues " + q + " and up stays an MMIO exit");
+                return;
+            }
             int queue = q;
             Thread thread = Thread.ofPlatform().daemon(true).name(name + "-q" + q).unstarted(() -> {
                 while (!stopping) {
