@@ -92,8 +92,14 @@ final class RunCommand implements Callable<Integer> {
             description = "print exits/s by reason every DURATION while the guest runs (e.g. 1s, 500ms)")
     String statsInterval;
 
-    @Option(names = "--jfr", paramLabel = "FILE", description = "record JFR events of every exit and virtio device event")
+    @Option(names = "--jfr", paramLabel = "FILE",
+            description = "record JFR events of exits (those slower than --jfr-threshold) and of virtio devices")
     Path jfr;
+
+    @Option(names = "--jfr-threshold", paramLabel = "DURATION",
+            description = "with --jfr, record only exits whose handling took at least this long "
+                    + "(default 100us; 0 records every exit; e.g. 0, 500ns, 20us, 1ms)")
+    String jfrThreshold;
 
     @Override
     public Integer call() throws IOException {
@@ -118,7 +124,12 @@ final class RunCommand implements Callable<Integer> {
         InputStream keyboard = interactive ? new ConsoleEscape(System.in, () -> quit.complete(null), System.err) : null;
         MachineConfig config = config(payload, mode, mem, cpus, serial, devices, args, !noIrqchip, linux, keyboard);
         Duration interval = statsInterval == null ? null : parseDuration(statsInterval);
-        JfrTracing tracing = jfr == null ? null : new JfrTracing(jfr);
+        if (jfrThreshold != null && jfr == null) {
+            throw new IllegalArgumentException("--jfr-threshold goes with --jfr FILE");
+        }
+        long thresholdNanos = jfrThreshold == null ? JfrTracing.DEFAULT_THRESHOLD_NANOS
+                : JfrTracing.parseThreshold(jfrThreshold);
+        JfrTracing tracing = jfr == null ? null : new JfrTracing(jfr, thresholdNanos);
         java.util.concurrent.CountDownLatch closed = new java.util.concurrent.CountDownLatch(1);
         Thread hook = null;
         RawTerminal terminal = null;

@@ -134,6 +134,12 @@ class BadInputTest {
                 "jvmm: not a duration: 'often' (use e.g. 1s or 500ms)", 2));
         rows.add(new Row("--stats-interval 0", nokvm, "run --payload $G --stats-interval 0ms",
                 "jvmm: --stats-interval must be at least 1ms, not '0ms'", 2));
+        rows.add(new Row("bad --jfr-threshold", nokvm, "run --payload $G --jfr $T/run.jfr --jfr-threshold fast",
+                "jvmm: not a threshold: 'fast' (use e.g. 0, 500ns, 100us, 20ms)", 2));
+        rows.add(new Row("--jfr-threshold without a unit", nokvm, "run --payload $G --jfr $T/run.jfr --jfr-threshold 10",
+                "jvmm: a threshold needs a unit (ns, us, ms, s): '10'", 2));
+        rows.add(new Row("--jfr-threshold without --jfr", nokvm, "run --payload $G --jfr-threshold 0",
+                "jvmm: --jfr-threshold goes with --jfr FILE", 2));
         rows.add(new Row("unknown subcommand", nokvm, "frobnicate",
                 "jvmm: Unmatched argument at index 0: 'frobnicate' (see jvmm --help)", 2));
         rows.add(new Row("unknown option", nokvm, "run --payload $G --frob",
