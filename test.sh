@@ -1,17 +1,17 @@
 #!/usr/bin/env bash
 # Runs every test: the unit tests and the KVM guest tests (JUnit tag "kvm"), with a JDK 22+ found
-# by scripts/find-jdk.sh. Extra arguments go to Maven, e.g. ./test.sh -pl vmm-core -Dtest='Pio*'
+# by scripts/env/find-jdk.sh. Extra arguments go to Maven, e.g. ./test.sh -pl vmm-core -Dtest='Pio*'
 #
 # Where the KVM tests run:
 #   /dev/kvm usable here   one `mvn verify` runs everything.
 #   otherwise              `mvn verify -DexcludedGroups=kvm` here, then only the kvm-tagged tests
-#                          inside scripts/nested-kvm.sh (QEMU TCG with an emulated AMD SVM CPU,
+#                          inside scripts/env/nested-kvm.sh (QEMU TCG with an emulated AMD SVM CPU,
 #                          which has a real /dev/kvm), on the tree just built, Maven offline.
 #   neither works          CI=true: fail with one line. Otherwise: skip them and say so.
 # JVMM_KVM_TESTS=host|nested|skip forces a path (skip is refused when CI=true).
 set -euo pipefail
 cd "$(dirname "$0")"
-. scripts/find-jdk.sh
+. scripts/env/find-jdk.sh
 jvmm_find_jdk || exit 1
 
 # Maven's launcher leaves an unterminated ANSI reset on stdout at exit, even with -B: start on a
@@ -77,7 +77,7 @@ for arg in "$@"; do
     case $arg in -pl|--projects|-pl*|--projects=*) select_modules=() ;; esac
 done
 
-say "$reason here: unit tests on this host, then the KVM tests ($kvm_modules) inside scripts/nested-kvm.sh"
+say "$reason here: unit tests on this host, then the KVM tests ($kvm_modules) inside scripts/env/nested-kvm.sh"
 start=$(date +%s)
 mvn -B -ntp verify -DexcludedGroups=kvm "$@"
 host_seconds=$(( $(date +%s) - start ))
@@ -98,7 +98,7 @@ start=$(date +%s)
 run_nested() {
     set +e
     JAVA_TOOL_OPTIONS="${JAVA_TOOL_OPTIONS:+$JAVA_TOOL_OPTIONS }-XX:TieredStopAtLevel=1 -XX:+UseSerialGC -XX:-UsePerfData" \
-        scripts/nested-kvm.sh --timeout "${JVMM_NESTED_TIMEOUT:-1200}" --idle-timeout 300 --no-default-shares --share "$PWD" -- \
+        scripts/env/nested-kvm.sh --timeout "${JVMM_NESTED_TIMEOUT:-1200}" --idle-timeout 300 --no-default-shares --share "$PWD" -- \
         mvn -o -B -ntp "${select_modules[@]}" test -Dgroups=kvm -Dsurefire.failIfNoSpecifiedTests=false "$@" \
         2>&1 | tee "$log"
     rc=${PIPESTATUS[0]}

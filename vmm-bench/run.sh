@@ -8,13 +8,13 @@
 #                                   default selection, e.g. -- DispatchBenchmark -p stats=true
 #   vmm-bench/run.sh --nested ...   run everything (or the given selection) inside nested KVM
 # The KVM classes (KvmRoundTrip, KvmLifecycle) need /dev/kvm. Without it, the other classes run
-# here and the KVM ones inside nested KVM (scripts/nested-kvm.sh: QEMU TCG, so their absolute
+# here and the KVM ones inside nested KVM (scripts/env/nested-kvm.sh: QEMU TCG, so their absolute
 # numbers say little about a hardware host); JVMM_NO_NESTED=1 skips them instead.
 # Builds the jar first unless it exists.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root="$PWD"
-. scripts/find-jdk.sh
+. scripts/env/find-jdk.sh
 jvmm_find_jdk || exit 1
 JAVA="$JAVA_HOME/bin/java"
 
@@ -62,7 +62,7 @@ jmh() {
 }
 
 in_nested() {
-  scripts/nested-kvm.sh --timeout 3600 --idle-timeout 300 -- env JVMM_IN_NESTED=1 "$root/vmm-bench/run.sh" "$@"
+  scripts/env/nested-kvm.sh --timeout 3600 --idle-timeout 300 -- env JVMM_IN_NESTED=1 "$root/vmm-bench/run.sh" "$@"
 }
 
 # JMH's forks report to the harness over TCP, and the nested guest boots with loopback down.
@@ -97,7 +97,7 @@ else
   elif [ -n "${JVMM_NO_NESTED:-}" ]; then
     echo "run.sh: no /dev/kvm and JVMM_NO_NESTED is set: KVM benchmarks skipped" >&2
   else
-    echo "run.sh: no /dev/kvm: running the KVM benchmarks inside nested KVM (scripts/nested-kvm.sh; slow)" >&2
+    echo "run.sh: no /dev/kvm: running the KVM benchmarks inside nested KVM (scripts/env/nested-kvm.sh; slow)" >&2
     for part in round-trip lifecycle; do
       in_nested --kvm-part "$part" "${full[@]}" -- "$@" \
         || echo "run.sh: the nested KVM run ($part) failed (status $?): its rows are missing" >&2

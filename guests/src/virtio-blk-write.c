@@ -41,7 +41,7 @@ int guest_main(void)
         r = blk_flush(&b, &status);
     rt_result(2, status);
     if (!r && status == 0)
-        uart_puts("FLUSHED\n"); /* the data is durable from here on: scripts/durability-check.sh waits for it */
+        uart_puts("FLUSHED\n"); /* the data is durable from here on: scripts/check/durability-check.sh waits for it */
     if (!r)
         r = blk_transfer(&b, 0, sector, nbytes, 0, verify);
     rt_result(1, hash);

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # nested-test.sh - run every built-in guest with tools/run-guest and check what it reports.
 # Needs /dev/kvm; on machines without one, run it through the nested-KVM helper, e.g.
-#   /work/wt-nested/scripts/nested-kvm.sh -- guests/tools/nested-test.sh
+#   scripts/env/nested-kvm.sh -- guests/tools/nested-test.sh
 set -uo pipefail
 cd "$(dirname "$0")/.."
 make -s run-guest || exit 125

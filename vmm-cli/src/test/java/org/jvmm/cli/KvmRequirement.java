@@ -14,7 +14,7 @@ final class KvmRequirement {
         try (Kvm kvm = Kvm.open()) {
             assertTrue(kvm.fd() >= 0);
         } catch (RuntimeException e) {
-            String reason = "no usable /dev/kvm (" + e.getMessage() + "); run with scripts/nested-kvm.sh";
+            String reason = "no usable /dev/kvm (" + e.getMessage() + "); run with scripts/env/nested-kvm.sh";
             if ("true".equals(System.getenv("CI"))) {
                 fail(reason);
             }

@@ -28,10 +28,10 @@ import org.jvmm.core.vcpu.Vcpu;
 import org.jvmm.core.vcpu.VcpuExit;
 
 /**
- * Boots Debian's kernel (from scripts/fetch-guest.sh's cache) with {@link LinuxBoot} and checks, from
+ * Boots Debian's kernel (from scripts/env/fetch-guest.sh's cache) with {@link LinuxBoot} and checks, from
  * the kernel's own early log on a stand-in 8250, that it saw our e820 map entry by entry, our command
  * line, our memory size and our ACPI tables. Slow in nested KVM, so it runs only with
- * {@code JVMM_BOOT_TEST=1} (scripts/boot-check.sh sets it). {@code JVMM_BOOT_FULL=1} keeps the guest
+ * {@code JVMM_BOOT_TEST=1} (scripts/check/boot-check.sh sets it). {@code JVMM_BOOT_FULL=1} keeps the guest
  * running until the initramfs's init prints its marker and reports how long each stage took;
  * {@code JVMM_BOOT_KERNEL=vmlinuz} boots the bzImage instead of the extracted vmlinux.
  */
@@ -42,7 +42,7 @@ class LinuxBootKvmTest {
     private static final boolean CI = "true".equals(System.getenv("CI"));
 
     /**
-     * Runs the test without JUnit's engine (scripts/boot-check.sh does so in nested KVM, where Maven
+     * Runs the test without JUnit's engine (scripts/check/boot-check.sh does so in nested KVM, where Maven
      * itself would add a minute). Exit status 0 passed, 1 failed, 2 skipped.
      *
      * @param args unused
@@ -78,13 +78,13 @@ class LinuxBootKvmTest {
     @Test
     void debianKernelReportsOurE820MapCommandLineAndAcpiTables() throws Exception {
         Assumptions.assumeTrue("1".equals(System.getenv("JVMM_BOOT_TEST")),
-                "boots a real kernel for minutes in nested KVM: run scripts/boot-check.sh (sets JVMM_BOOT_TEST=1)");
-        require(Files.exists(Kvm.DEFAULT_PATH), "no /dev/kvm: run it inside scripts/nested-kvm.sh (scripts/boot-check.sh does)");
+                "boots a real kernel for minutes in nested KVM: run scripts/check/boot-check.sh (sets JVMM_BOOT_TEST=1)");
+        require(Files.exists(Kvm.DEFAULT_PATH), "no /dev/kvm: run it inside scripts/env/nested-kvm.sh (scripts/check/boot-check.sh does)");
         String kernelName = Optional.ofNullable(System.getenv("JVMM_BOOT_KERNEL")).orElse("vmlinux");
         Path kernelFile = cacheDir().resolve(kernelName);
         Path initrdFile = cacheDir().resolve("initramfs.cpio.gz");
         require(Files.exists(kernelFile) && Files.exists(initrdFile),
-                "no guest kernel in " + cacheDir() + ": run scripts/fetch-guest.sh first");
+                "no guest kernel in " + cacheDir() + ": run scripts/env/fetch-guest.sh first");
         boolean full = "1".equals(System.getenv("JVMM_BOOT_FULL"));
 
         Uart8250StandIn uart = new Uart8250StandIn();

@@ -2,7 +2,7 @@
 # Renders a `jvmm compare --html` report in headless Chromium and checks what it shows:
 # the DOM after rendering has the charts (SVG bars) and every path's row, and the screenshot is not
 # blank (it is far larger than the screenshot of an empty page). Installs Debian's chromium if missing.
-# Usage: scripts/check-html-report.sh REPORT.html [SCREENSHOT.png]
+# Usage: scripts/check/check-html-report.sh REPORT.html [SCREENSHOT.png]
 set -euo pipefail
 report="$(realpath "${1:?usage: check-html-report.sh REPORT.html [SCREENSHOT.png]}")"
 shot="${2:-${report%.html}.png}"

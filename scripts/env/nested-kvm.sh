@@ -18,7 +18,7 @@
 # COMMAND runs as root in the current directory, with the caller's environment,
 # stdin from /dev/null; its stdout/stderr stream to ours.
 #
-# Usage: scripts/nested-kvm.sh [options] -- COMMAND [ARGS...]
+# Usage: scripts/env/nested-kvm.sh [options] -- COMMAND [ARGS...]
 #   --mem SIZE        guest memory (default 4G)
 #   --cpus N          guest vCPUs (default 1: with 2, the emulated guest kernel now and then
 #                     stalls for minutes, "soft lockup ... [kthreadd]", and 1 is not slower)
@@ -35,7 +35,7 @@
 # could not run it (no /dev/kvm, boot failure, timeout...).
 #
 # The guest has no network: run Maven offline (-o) against a ~/.m2 that a host
-# build filled.  See scripts/nested-kvm/README.md for figures and caveats.
+# build filled.  See scripts/env/nested-kvm/README.md for figures and caveats.
 #
 # Cache: ${JVMM_NESTED_CACHE:-~/.cache/jvmm/nested} keeps the downloaded .debs, the
 # vmlinuz and the initramfs; nothing is written into the repository.

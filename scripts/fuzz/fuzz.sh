@@ -6,14 +6,14 @@
 # `mvn verify` replays it from then on. The corpus grows in .cifuzz-corpus/ (ignored by git), so
 # repeated runs continue where the last one stopped.
 #
-# Usage: scripts/fuzz.sh [SECONDS] [FILTER]   FILTER: only targets whose name contains it
+# Usage: scripts/fuzz/fuzz.sh [SECONDS] [FILTER]   FILTER: only targets whose name contains it
 set -u
-cd "$(dirname "$0")/.." || exit 1
-. scripts/find-jdk.sh && jvmm_find_jdk || exit 1
+cd "$(dirname "$0")/../.." || exit 1
+. scripts/env/find-jdk.sh && jvmm_find_jdk || exit 1
 
 seconds="${1:-30}"
 filter="${2:-}"
-case "$seconds" in ''|*[!0-9]*) echo "usage: scripts/fuzz.sh [SECONDS] [FILTER]" >&2; exit 2 ;; esac
+case "$seconds" in ''|*[!0-9]*) echo "usage: scripts/fuzz/fuzz.sh [SECONDS] [FILTER]" >&2; exit 2 ;; esac
 
 # module  class#method
 targets=(
@@ -25,7 +25,7 @@ targets=(
   "vmm-devices org.jvmm.devices.serial.SerialFuzzTest#registers"
   "vmm-devices org.jvmm.devices.ata.AtaPioFuzzTest#ports"
 )
-for extra in scripts/fuzz-targets.d/*; do   # targets of modules that come later, one per line
+for extra in scripts/fuzz/targets.d/*; do   # targets of modules that come later, one per line
   [ -f "$extra" ] && while read -r line; do [ -n "$line" ] && targets+=("$line"); done < "$extra"
 done
 

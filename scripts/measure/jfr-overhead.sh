@@ -3,26 +3,26 @@
 # threshold and with --jfr-threshold 0 (every exit recorded), ROUNDS times each, interleaved (plain, default,
 # all, plain, ...) so that drift on a shared machine hits the three alike; prints the median of each.
 #
-#   scripts/jfr-overhead.sh [ROUNDS] [BYTES]      (defaults: 3 rounds, 8192 bytes)
+#   scripts/measure/jfr-overhead.sh [ROUNDS] [BYTES]      (defaults: 3 rounds, 8192 bytes)
 #
 # Workload: guests/bin/uart-poll.bin writing BYTES bytes to the polled 8250 (two port-I/O exits per byte,
 # about 2*BYTES exits in all), serial output to /dev/null, with --exit-stats. Each run is a fresh JVM
 # through ./jvmm, so JFR's start-up is in every --jfr figure, as it is for a user.
 # Columns: the whole command's wall time (JVM start to exit), the guest's run time from the exit report,
 # the exits that reached jvmm, and the exit events in the recording (jfr summary).
-# Needs /dev/kvm; without it the script re-runs itself inside scripts/nested-kvm.sh (one boot for all runs).
+# Needs /dev/kvm; without it the script re-runs itself inside scripts/env/nested-kvm.sh (one boot for all runs).
 set -euo pipefail
 rounds="${1:-3}"
 bytes="${2:-8192}"
-root="$(cd "$(dirname "$0")/.." && pwd -P)"
-. "$root/scripts/find-jdk.sh"
+root="$(cd "$(dirname "$0")/../.." && pwd -P)"
+. "$root/scripts/env/find-jdk.sh"
 jvmm_find_jdk >/dev/null || exit 1
 # Build on the host first: inside nested KVM Maven has no network.
 "$root/jvmm" --version >/dev/null
 if [ ! -e /dev/kvm ] && [ -z "${JVMM_IN_NESTED:-}" ]; then
-  echo "jfr-overhead: no /dev/kvm on this host: running inside nested KVM (scripts/nested-kvm.sh)" >&2
-  exec "$root/scripts/nested-kvm.sh" --timeout 1800 --idle-timeout 600 -- \
-    env JVMM_IN_NESTED=1 "$root/scripts/jfr-overhead.sh" "$rounds" "$bytes"
+  echo "jfr-overhead: no /dev/kvm on this host: running inside nested KVM (scripts/env/nested-kvm.sh)" >&2
+  exec "$root/scripts/env/nested-kvm.sh" --timeout 1800 --idle-timeout 600 -- \
+    env JVMM_IN_NESTED=1 "$root/scripts/measure/jfr-overhead.sh" "$rounds" "$bytes"
 fi
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT

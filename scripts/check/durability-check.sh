@@ -7,7 +7,7 @@
 # its disk would prove nothing) and that the image holds the pattern at that sector. It also checks
 # that the image is never grown or truncated, and that a second VM on an image in use gets the lock
 # error. Needs /dev/kvm: where there is none, run it with
-#   scripts/nested-kvm.sh -- scripts/durability-check.sh [TRIALS]
+#   scripts/env/nested-kvm.sh -- scripts/check/durability-check.sh [TRIALS]
 # Prints one line per trial and a summary "durability: P/T trials passed"; exits 1 on any failure.
 #
 # JVM start-up dominates a trial under emulation (nested KVM): the trials run the CLI on the class
@@ -15,10 +15,10 @@
 # (JIT compiling is what costs most there). JVMM_DURABILITY_JAVA_OPTS replaces those JVM options.
 set -euo pipefail
 trials="${1:-100}"
-root="$(cd "$(dirname "$0")/.." && pwd -P)"
-. "$root/scripts/find-jdk.sh"
+root="$(cd "$(dirname "$0")/../.." && pwd -P)"
+. "$root/scripts/env/find-jdk.sh"
 jvmm_find_jdk >/dev/null || exit 1
-[ -r /dev/kvm ] || { echo "durability: no /dev/kvm; run under scripts/nested-kvm.sh" >&2; exit 125; }
+[ -r /dev/kvm ] || { echo "durability: no /dev/kvm; run under scripts/env/nested-kvm.sh" >&2; exit 125; }
 # Build first on the host (mvn -o package -DskipTests): inside nested KVM Maven has no network.
 [ -f "$root/vmm-cli/target/vmm-cli.jar" ] || "$root/jvmm" --version >/dev/null
 work="$(mktemp -d)"

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# End-to-end check of `jvmm run --kernel` with Debian's stock kernel (scripts/fetch-guest.sh), run
+# End-to-end check of `jvmm run --kernel` with Debian's stock kernel (scripts/env/fetch-guest.sh), run
 # by anyone with KVM. Each case boots to the initramfs's init with virtio-blk, virtio-console and
 # virtio-rng, and init's jvmm_check mode (see fetch-guest.sh) reads the disk, writes a line back and
 # flushes, writes to /dev/hvc0, counts CPUs, then powers off or reboots. Checked from jvmm's output
@@ -7,13 +7,13 @@
 # disk line read and written back, the console line, the CPU count (and the kernel's own "smp:"
 # line), and that the ACPI sleep control or reset register ended `jvmm run` with status 0.
 #
-# Usage: scripts/linux-e2e.sh [--case NAME]...
+# Usage: scripts/check/linux-e2e.sh [--case NAME]...
 #   cases: vmlinux-smp2-poweroff (vmlinux, 2 vCPUs), bzimage-reboot (the bzImage, in-guest
 #   decompressor, 1 vCPU); default: both. Without /dev/kvm here, it re-runs itself inside
-#   scripts/nested-kvm.sh (take /tmp/jvmm-heavy.lock around it on shared machines).
+#   scripts/env/nested-kvm.sh (take /tmp/jvmm-heavy.lock around it on shared machines).
 # Exit status: 0 all passed, 1 a check failed, 2 usage or set-up error, 125 nested-kvm could not run.
 set -euo pipefail
-root=$(cd "$(dirname "$0")/.." && pwd -P)
+root=$(cd "$(dirname "$0")/../.." && pwd -P)
 cd "$root"
 all_cases=(vmlinux-smp2-poweroff bzimage-reboot)
 cases=()
@@ -29,19 +29,19 @@ for c in "${cases[@]}"; do
 done
 
 if [[ -z ${JVMM_IN_NESTED:-} ]]; then
-    scripts/fetch-guest.sh >/dev/null || exit 2
+    scripts/env/fetch-guest.sh >/dev/null || exit 2
     ./jvmm --version >/dev/null || exit 2   # builds the CLI here, not in the slow nested guest
     if [[ ! -e /dev/kvm ]]; then
-        echo "linux-e2e: no /dev/kvm here: running inside scripts/nested-kvm.sh" >&2
+        echo "linux-e2e: no /dev/kvm here: running inside scripts/env/nested-kvm.sh" >&2
         args=()
         for c in "${cases[@]}"; do args+=(--case "$c"); done
-        exec scripts/nested-kvm.sh --timeout 1800 --idle-timeout 600 -- env JVMM_IN_NESTED=1 "$0" "${args[@]}"
+        exec scripts/env/nested-kvm.sh --timeout 1800 --idle-timeout 600 -- env JVMM_IN_NESTED=1 "$0" "${args[@]}"
     fi
 fi
 
-guest=$(scripts/fetch-guest.sh --print-dir)
+guest=$(scripts/env/fetch-guest.sh --print-dir)
 for f in vmlinux vmlinuz initramfs.cpio.gz; do
-    [[ -s $guest/$f ]] || { echo "linux-e2e: no $guest/$f: run scripts/fetch-guest.sh" >&2; exit 2; }
+    [[ -s $guest/$f ]] || { echo "linux-e2e: no $guest/$f: run scripts/env/fetch-guest.sh" >&2; exit 2; }
 done
 work=$(mktemp -d /tmp/jvmm-e2e.XXXXXX)
 trap 'rm -rf "$work"' EXIT

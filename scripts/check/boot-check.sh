@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
-# Boots Debian's kernel with LinuxBoot inside nested KVM (scripts/nested-kvm.sh) and checks, from the
+# Boots Debian's kernel with LinuxBoot inside nested KVM (scripts/env/nested-kvm.sh) and checks, from the
 # kernel's own log, that it took our e820 map, command line, memory size and ACPI tables
 # (LinuxBootKvmTest, run through its main method: Maven in the nested guest costs a minute). Usage:
-#   scripts/boot-check.sh            # vmlinux, stop once the early lines are seen
-#   scripts/boot-check.sh --full     # keep going until the initramfs init prints its marker
-#   scripts/boot-check.sh --bzimage  # boot vmlinuz (the bzImage) instead of the extracted vmlinux
+#   scripts/check/boot-check.sh            # vmlinux, stop once the early lines are seen
+#   scripts/check/boot-check.sh --full     # keep going until the initramfs init prints its marker
+#   scripts/check/boot-check.sh --bzimage  # boot vmlinuz (the bzImage) instead of the extracted vmlinux
 # On a host with its own /dev/kvm, JVMM_BOOT_DIRECT=1 runs it without nested-kvm.
 # Exit status: 0 passed, 1 failed, 2 skipped (with the reason printed), 125 nested-kvm could not run.
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 env_args=(JVMM_BOOT_TEST=1)
 for a in "$@"; do
     case $a in
@@ -17,8 +17,8 @@ for a in "$@"; do
         *) echo "boot-check: unknown option $a" >&2; exit 2 ;;
     esac
 done
-scripts/fetch-guest.sh >/dev/null
-. scripts/find-jdk.sh
+scripts/env/fetch-guest.sh >/dev/null
+. scripts/env/find-jdk.sh
 jvmm_find_jdk || exit 1
 # Compile on the host and run a private copy of the classes, so a build in the work tree meanwhile
 # cannot pull them from under the guest.
@@ -33,5 +33,5 @@ run=(env "${env_args[@]}" "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAM
 if [[ ${JVMM_BOOT_DIRECT:-} == 1 ]]; then
     "${run[@]}"
 else
-    scripts/nested-kvm.sh --mem 4G -- "${run[@]}"
+    scripts/env/nested-kvm.sh --mem 4G -- "${run[@]}"
 fi

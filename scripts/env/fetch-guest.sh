@@ -7,7 +7,7 @@
 #     initramfs.cpio.gz    busybox + an /init that loads the virtio modules and starts a shell
 #     kernel-version       e.g. 6.1.0-56-cloud-amd64
 #
-# Usage: scripts/fetch-guest.sh [--print-dir]
+# Usage: scripts/env/fetch-guest.sh [--print-dir]
 #   JVMM_KERNEL_PKG=linux-image-amd64 picks the generic kernel instead of the cloud one.
 # Idempotent: each artifact is rebuilt only when missing or when this script changed.
 # Nothing here touches the repository. Errors are one line on stderr and exit status 1.
@@ -145,7 +145,7 @@ for d in /sys/bus/virtio/devices/*; do
     [ -e "$d" ] && echo "jvmm-init: virtio device $(basename "$d") id $(cat "$d/device")" | tee /dev/kmsg
 done
 # jvmm_check=poweroff|reboot on the kernel command line (init's environment) runs the checks of
-# scripts/linux-e2e.sh: read the disk's first line, write it back in sector 1 and flush, say hello
+# scripts/check/linux-e2e.sh: read the disk's first line, write it back in sector 1 and flush, say hello
 # on the virtio console, count CPUs, then power off or reboot.
 if [ -n "$jvmm_check" ]; then
     echo "jvmm-check: cpus $(nproc)"

@@ -4,9 +4,9 @@
 # polling (irq=none) or by interrupt (irq=line: KVM_IRQ_LINE from the device; irq=irqfd: an irqfd
 # KVM signals itself). Prints, per path, wall time, user-space exits, and KVM's exits and injected
 # interrupts (binary stats fd).
-#   scripts/irq-paths.sh [BYTES]       needs /dev/kvm; elsewhere: scripts/nested-kvm.sh -- scripts/irq-paths.sh
+#   scripts/measure/irq-paths.sh [BYTES]       needs /dev/kvm; elsewhere: scripts/env/nested-kvm.sh -- scripts/measure/irq-paths.sh
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 bytes=${1:-65536}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
