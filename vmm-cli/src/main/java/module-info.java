@@ -1,9 +1,9 @@
 /**
- * The {@code jvmm} command: builds machines from vmm-core and vmm-devices and runs them, compares
- * I/O paths by their exits, and measures exit round trips.
+ * The {@code jvmm} command: turns options into vmm-machine builder calls and results into reports
+ * (tables, JSON, HTML, JFR). Only this module knows the command's flags.
  */
 module org.jvmm.cli {
-    requires org.jvmm.devices;
+    requires org.jvmm.machine;
     requires info.picocli;
     requires jdk.jfr;
 

@@ -13,5 +13,6 @@ module org.jvmm.core {
     exports org.jvmm.core.stats;
     exports org.jvmm.core.arch;
     exports org.jvmm.core.boot;
-    exports org.jvmm.core.host;
+    // A terminal helper for the jvmm command, not part of the library.
+    exports org.jvmm.core.host to org.jvmm.cli;
 }

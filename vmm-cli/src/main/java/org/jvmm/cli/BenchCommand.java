@@ -22,7 +22,7 @@ import org.jvmm.core.memory.GuestRam;
 import org.jvmm.core.stats.ExitStats;
 import org.jvmm.core.vcpu.ExitDispatcher;
 import org.jvmm.core.vcpu.Vcpu;
-import org.jvmm.core.vcpu.VcpuExit;
+import org.jvmm.core.vcpu.VcpuStop;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -116,7 +116,7 @@ final class BenchCommand implements Callable<Integer> {
             ExitStats stats = new ExitStats(0, 0);
             Vcpu vcpu = new Vcpu(fd, new ExitDispatcher(pio, new Bus("mmio"), stats));
             long start = System.nanoTime();
-            VcpuExit exit = vcpu.runOnCurrentThread();
+            VcpuStop exit = vcpu.runOnCurrentThread();
             long elapsed = System.nanoTime() - start;
             vcpu.close();
             long seen = stats.snapshot().exits(ExitReason.IO.code());

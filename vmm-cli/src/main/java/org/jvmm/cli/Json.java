@@ -7,10 +7,10 @@ import java.util.Map;
  * A small JSON writer for jvmm's flat reports (numbers, strings, lists and maps of them), so the
  * CLI needs no JSON library. Field order is insertion order, which the README documents.
  */
-final class Json {
+public final class Json {
     private Json() {}
 
-    static String write(Object value) {
+    public static String write(Object value) {
         StringBuilder out = new StringBuilder();
         append(out, value);
         return out.toString();

@@ -3,7 +3,6 @@ package org.jvmm.cli;
 import java.io.IOException;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.NoSuchFileException;
-import org.jvmm.cli.machine.RawMachine;
 import org.jvmm.core.kvm.KvmException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -71,8 +70,8 @@ public final class Main implements Runnable {
             // errno set: the ioctl itself failed, so the node is something else; errno 0: a KVM
             // that answered with an API version jvmm does not speak.
             return k.errno() != 0
-                    ? RawMachine.kvmDevice() + " is not a KVM device (" + k.getMessage() + ")"
-                    : RawMachine.kvmDevice() + ": unsupported KVM (" + k.getMessage() + ")";
+                    ? KvmNode.path() + " is not a KVM device (" + k.getMessage() + ")"
+                    : KvmNode.path() + ": unsupported KVM (" + k.getMessage() + ")";
         }
         if (e instanceof NoSuchFileException n) {
             return "no such file: " + n.getFile();

@@ -1,5 +1,6 @@
 package org.jvmm.cli;
 
+import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -11,15 +12,21 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
-import org.jvmm.cli.machine.DeviceSpec;
-import org.jvmm.cli.machine.LinuxConfig;
-import org.jvmm.cli.machine.MachineConfig;
-import org.jvmm.cli.machine.RawMachine;
-import org.jvmm.cli.machine.RawLayout;
-import org.jvmm.cli.machine.RunResult;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.jvmm.cli.trace.JfrTracing;
 import org.jvmm.core.host.RawTerminal;
 import org.jvmm.core.stats.ExitReport;
+import org.jvmm.machine.Boot;
+import org.jvmm.machine.CpuMode;
+import org.jvmm.machine.KernelBoot;
+import org.jvmm.machine.Machine;
+import org.jvmm.machine.MachineBuilder;
+import org.jvmm.machine.MachineConfigException;
+import org.jvmm.machine.MemoryMap;
+import org.jvmm.machine.RawPayload;
+import org.jvmm.machine.RunResult;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -69,7 +76,7 @@ final class RunCommand implements Callable<Integer> {
 
     @Option(names = "--device", paramLabel = "SPEC",
             description = "virtio-console[,out=FILE] | virtio-blk,path=FILE[,ro] | virtio-rng, each with "
-                    + "[,notify=exit|ioeventfd][,irq=line|irqfd|none]; ata-pio,path=FILE[,ro]")
+                    + "[,notify=exit|ioeventfd][,irq=line|irqfd|none][,event-idx=on|off]; ata-pio,path=FILE[,ro]")
     List<String> devices = new ArrayList<>();
 
     @Option(names = "--arg", paramLabel = "N=V", description = "guest argument N (0-15) of the parameter block")
@@ -109,75 +116,46 @@ final class RunCommand implements Callable<Integer> {
         if (timeoutSeconds <= 0) {
             throw new IllegalArgumentException("--timeout must be a positive number of seconds, not " + timeoutSeconds);
         }
-        if ((payload == null) == (kernel == null)) {
-            throw new IllegalArgumentException("give either --payload FILE or --kernel FILE");
-        }
-        if (kernel == null && initrd != null) {
-            throw new IllegalArgumentException("--initrd goes with --kernel");
-        }
-        LinuxConfig linux = kernel == null ? null
-                : new LinuxConfig(kernel, initrd, cmdline, !noAcpi, hideCx16, hideXsave);
-        // A terminal on stdin types into COM1 in raw mode, with Ctrl-A x to quit; a scripted run must
-        // not wait on stdin. (System.console() is no test: since JDK 22 it exists for pipes too.)
-        boolean interactive = RawTerminal.isTerminal(STDIN);
-        CompletableFuture<Void> quit = new CompletableFuture<>();
-        InputStream keyboard = interactive ? new ConsoleEscape(System.in, () -> quit.complete(null), System.err) : null;
-        MachineConfig config = config(payload, mode, mem, cpus, serial, devices, args, !noIrqchip, linux, keyboard);
         Duration interval = statsInterval == null ? null : parseDuration(statsInterval);
         if (jfrThreshold != null && jfr == null) {
             throw new IllegalArgumentException("--jfr-threshold goes with --jfr FILE");
         }
         long thresholdNanos = jfrThreshold == null ? JfrTracing.DEFAULT_THRESHOLD_NANOS
                 : JfrTracing.parseThreshold(jfrThreshold);
-        JfrTracing tracing = jfr == null ? null : new JfrTracing(jfr, thresholdNanos);
-        java.util.concurrent.CountDownLatch closed = new java.util.concurrent.CountDownLatch(1);
+        // A terminal on stdin types into COM1 in raw mode, with Ctrl-A x to quit; a scripted run must
+        // not wait on stdin. (System.console() is no test: since JDK 22 it exists for pipes too.)
+        boolean interactive = RawTerminal.isTerminal(STDIN);
+        CompletableFuture<Void> quit = new CompletableFuture<>();
+        InputStream keyboard = interactive ? new ConsoleEscape(System.in, () -> quit.complete(null), System.err) : null;
+        List<Closeable> opened = new ArrayList<>();
+        JfrTracing tracing = null;
+        CountDownLatch closed = new CountDownLatch(1);
         Thread hook = null;
         RawTerminal terminal = null;
-        java.util.concurrent.atomic.AtomicBoolean signalled = new java.util.concurrent.atomic.AtomicBoolean();
-        try (RawMachine machine = RawMachine.build(config, tracing)) {
-            quit.thenRun(() -> machine.stop("quit from the console (Ctrl-A x)"));
-            if (interactive) {
-                terminal = RawTerminal.enter(STDIN);
-                System.err.println("jvmm: console on this terminal; " + ConsoleEscape.HELP);
+        AtomicBoolean signalled = new AtomicBoolean();
+        try {
+            MachineBuilder builder = builder(keyboard, opened);
+            if (jfr != null) {
+                tracing = new JfrTracing(jfr, thresholdNanos);
+                builder.exitListener(tracing).virtioObservers(JfrTracing::observer);
             }
-            RawTerminal rawTerminal = terminal;
-            // SIGTERM/SIGINT: stop the vCPUs, let this thread report, flush and close, then let the JVM exit.
-            hook = Thread.ofPlatform().unstarted(() -> {
-                signalled.set(true);
-                machine.stop("stopped by a signal");
-                try {
-                    if (closed.await(10, java.util.concurrent.TimeUnit.SECONDS)) {
-                        System.err.println("jvmm: stopped by a signal; disks flushed and closed");
-                    }
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                } finally {
-                    if (rawTerminal != null) {
-                        rawTerminal.close(); // the main thread may be stuck: the shell gets its terminal back anyway
-                    }
+            try (Machine machine = builder.build()) {
+                quit.thenRun(() -> machine.stop("quit from the console (Ctrl-A x)"));
+                if (interactive) {
+                    terminal = RawTerminal.enter(STDIN);
+                    System.err.println("jvmm: console on this terminal; " + ConsoleEscape.HELP);
                 }
-            });
-            Runtime.getRuntime().addShutdownHook(hook);
-            machine.notes().forEach(n -> System.err.println("jvmm: " + n));
-            RunResult result;
-            try (LiveStats live = interval == null ? null : new LiveStats(machine.vcpus(), interval, System.err)) {
-                result = machine.run(Duration.ofSeconds(timeoutSeconds));
+                hook = stopOnSignal(machine, terminal, closed, signalled);
+                RunResult result;
+                try (LiveStats live = interval == null ? null : new LiveStats(machine.vcpus(), interval, System.err)) {
+                    result = machine.run(Duration.ofSeconds(timeoutSeconds));
+                }
+                System.out.flush();
+                opened.forEach(RunCommand::flush);
+                report(machine, result, exitStats, statsJson);
+                tell(result, signalled.get() || quit.isDone());
+                return result.exitStatus();
             }
-            config.serialOut().flush();
-            report(machine, result, exitStats, statsJson);
-            if (!result.error() && !signalled.get() && (kernel != null || quit.isDone())) {
-                System.err.println("jvmm: " + result.summary()); // powered off, rebooted, quit: say which
-            }
-            if (result.hostFaults() > 0) {
-                System.err.println("jvmm: " + result.hostFaults() + " device fault(s) on the host side, a bug in jvmm;"
-                        + " the warnings above have the stack traces");
-            }
-            if (result.error()) {
-                System.err.println("jvmm: guest stopped: " + result.summary());
-                result.vcpuExits().stream().filter(e -> e.isError() && !e.registers().isEmpty())
-                        .findFirst().ifPresent(e -> System.err.println(e.registers()));
-            }
-            return result.exitStatus();
         } finally {
             if (terminal != null) {
                 terminal.close();
@@ -185,6 +163,7 @@ final class RunCommand implements Callable<Integer> {
             if (tracing != null) {
                 tracing.close();
             }
+            opened.forEach(RunCommand::close);
             closed.countDown();
             if (hook != null) {
                 try {
@@ -193,6 +172,43 @@ final class RunCommand implements Callable<Integer> {
                     // the hook is what is running: it returns once closed counts down
                 }
             }
+        }
+    }
+
+    /** SIGTERM/SIGINT: stop the vCPUs, let the main thread report, flush and close, then let the JVM exit. */
+    private static Thread stopOnSignal(Machine machine, RawTerminal terminal, CountDownLatch closed, AtomicBoolean signalled) {
+        Thread hook = Thread.ofPlatform().unstarted(() -> {
+            signalled.set(true);
+            machine.stop("stopped by a signal");
+            try {
+                if (closed.await(10, TimeUnit.SECONDS)) {
+                    System.err.println("jvmm: stopped by a signal; disks flushed and closed");
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } finally {
+                if (terminal != null) {
+                    terminal.close(); // the main thread may be stuck: the shell gets its terminal back anyway
+                }
+            }
+        });
+        Runtime.getRuntime().addShutdownHook(hook);
+        return hook;
+    }
+
+    /** What the user must hear about how the run ended, on stderr. */
+    private void tell(RunResult result, boolean stoppedByUser) {
+        if (!result.error() && !stoppedByUser && kernel != null) {
+            System.err.println("jvmm: " + result.summary()); // powered off or rebooted: say which
+        }
+        if (result.hostFaults() > 0) {
+            System.err.println("jvmm: " + result.hostFaults() + " device fault(s) on the host side, a bug in jvmm;"
+                    + " the warnings above have the stack traces; exit status " + RunResult.HOST_FAULT_STATUS);
+        }
+        if (result.cause().isError()) {
+            System.err.println("jvmm: guest stopped: " + result.summary());
+            result.vcpuStops().stream().filter(s -> s.isError() && !s.registers().isEmpty())
+                    .findFirst().ifPresent(s -> System.err.println(s.registers()));
         }
     }
 
@@ -216,7 +232,7 @@ final class RunCommand implements Callable<Integer> {
         return duration;
     }
 
-    static void report(RawMachine machine, RunResult result, boolean text, Path json) throws IOException {
+    static void report(Machine machine, RunResult result, boolean text, Path json) throws IOException {
         if (text) {
             PrintStream err = System.err;
             err.println();
@@ -227,34 +243,42 @@ final class RunCommand implements Callable<Integer> {
         }
     }
 
-    static MachineConfig config(Path payload, String mode, String mem, int cpus, String serial, List<String> devices,
-                                List<String> args, boolean irqchip, LinuxConfig linux, InputStream serialIn)
-            throws IOException {
+    /**
+     * The machine these options describe. Files are checked here so each problem is one line naming
+     * the option; streams this opens go to {@code opened}, for the caller to close.
+     */
+    private MachineBuilder builder(InputStream serialIn, List<Closeable> opened) throws IOException {
+        if ((payload == null) == (kernel == null)) {
+            throw new IllegalArgumentException("give either --payload FILE or --kernel FILE");
+        }
+        if (kernel == null && initrd != null) {
+            throw new IllegalArgumentException("--initrd goes with --kernel");
+        }
         if (!mode.equals("long") && !mode.equals("real")) {
             throw new IllegalArgumentException("--mode must be real or long, not '" + mode + "'");
         }
-        List<DeviceSpec> specs = devices.stream().map(DeviceSpec::parse).toList();
+        List<DeviceOption> specs = devices.stream().map(DeviceOption::parse).toList();
         long memory = Sizes.parse(mem);
         if (memory == 0 || memory % 4096 != 0) {
             throw new IllegalArgumentException("--mem must be a positive multiple of 4 KiB, not " + mem);
         }
-        long hostMemory = hostMemory();
-        if (hostMemory > 0 && memory > hostMemory) {
-            throw new IllegalArgumentException("--mem " + mem + " is more than this host's " + (hostMemory >> 20) + " MiB");
-        }
-        if (linux != null) {
-            checkReadable(linux.kernel(), "kernel");
-            if (linux.initrd() != null) {
-                checkReadable(linux.initrd(), "initrd");
-                if (Files.size(linux.initrd()) >= memory) {
-                    throw new IllegalArgumentException("initrd " + linux.initrd() + " (" + Files.size(linux.initrd())
+        Boot boot;
+        if (kernel != null) {
+            checkReadable(kernel, "kernel");
+            if (initrd != null) {
+                checkReadable(initrd, "initrd");
+                if (Files.size(initrd) >= memory) {
+                    throw new IllegalArgumentException("initrd " + initrd + " (" + Files.size(initrd)
                             + " bytes) does not fit in --mem " + mem);
                 }
             }
+            boot = new KernelBoot(kernel, initrd, cmdline, !noAcpi, hideCx16, hideXsave);
         } else {
             checkReadable(payload, "payload");
+            boot = new RawPayload(Files.readAllBytes(payload), mode.equals("long") ? CpuMode.LONG : CpuMode.REAL,
+                    parseArgs(args));
         }
-        for (DeviceSpec spec : specs) {
+        for (DeviceOption spec : specs) {
             if (spec.path() != null) {
                 checkReadable(spec.path(), spec.kind().text() + " image");
                 if (!spec.readOnly() && !Files.isWritable(spec.path())) {
@@ -268,11 +292,58 @@ final class RunCommand implements Callable<Integer> {
             if (!serial.startsWith("out=") || serial.length() == 4) {
                 throw new IllegalArgumentException("--serial takes out=FILE, not '" + serial + "'");
             }
-            serialOut = Files.newOutputStream(Path.of(serial.substring(4)));
+            serialOut = open(Path.of(serial.substring(4)), opened);
         }
-        byte[] image = linux == null ? Files.readAllBytes(payload) : new byte[0];
-        return new MachineConfig(image, mode.equals("long"), memory, cpus, irqchip, serialOut, serialIn, specs,
-                parseArgs(args), linux);
+        for (DeviceOption spec : specs) {
+            if (noIrqchip && spec.kind().isVirtio() && spec.options().containsKey("irq")
+                    && !spec.options().get("irq").equals("none")) {
+                throw new IllegalArgumentException(spec.kind().text() + ": irq=" + spec.options().get("irq")
+                        + " needs the in-kernel irqchip (drop --no-irqchip)");
+            }
+        }
+        MachineBuilder builder = Machine.builder().kvmDevice(KvmNode.path());
+        flag("--mem " + mem, () -> builder.memory(memory));
+        flag("--cpus " + cpus, () -> builder.cpus(cpus));
+        builder.irqchip(!noIrqchip)
+                .boot(boot)
+                .serial(serialOut, serialIn)
+                .events(line -> System.err.println(line.startsWith("boot-time:") ? line : "jvmm: " + line));
+        for (DeviceOption spec : specs) {
+            OutputStream consoleOut = spec.out() == null ? serialOut : open(spec.out(), opened);
+            builder.device(spec.toConfig(consoleOut));
+        }
+        return builder;
+    }
+
+    /** A builder setter's complaint about one option, with the option named. */
+    private static void flag(String option, Runnable setter) {
+        try {
+            setter.run();
+        } catch (MachineConfigException e) {
+            throw new IllegalArgumentException(option + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static OutputStream open(Path file, List<Closeable> opened) throws IOException {
+        OutputStream out = Files.newOutputStream(file);
+        opened.add(out);
+        return out;
+    }
+
+    private static void flush(Closeable stream) {
+        try {
+            ((OutputStream) stream).flush();
+        } catch (IOException e) {
+            System.err.println("jvmm: flushing an output file failed: " + e.getMessage());
+        }
+    }
+
+    private static void close(Closeable stream) {
+        try {
+            stream.close();
+        } catch (IOException e) {
+            System.err.println("jvmm: closing an output file failed: " + e.getMessage());
+        }
     }
 
     private static void checkReadable(Path file, String what) {
@@ -288,12 +359,12 @@ final class RunCommand implements Callable<Integer> {
     }
 
     static long[] parseArgs(List<String> args) {
-        long[] values = new long[RawLayout.MAX_ARGS];
+        long[] values = new long[MemoryMap.MAX_ARGS];
         for (String arg : args) {
             int eq = arg.indexOf('=');
             try {
                 int index = Integer.parseInt(arg.substring(0, Math.max(eq, 0)));
-                if (index < 0 || index >= RawLayout.MAX_ARGS) {
+                if (index < 0 || index >= MemoryMap.MAX_ARGS) {
                     throw new IllegalArgumentException("--arg index must be 0 to 15: '" + arg + "'");
                 }
                 values[index] = Long.decode(arg.substring(eq + 1));
@@ -302,18 +373,5 @@ final class RunCommand implements Callable<Integer> {
             }
         }
         return values;
-    }
-
-    private static long hostMemory() {
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/meminfo"))) {
-                if (line.startsWith("MemTotal:")) {
-                    return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
-                }
-            }
-        } catch (IOException | NumberFormatException e) {
-            return -1;
-        }
-        return -1;
     }
 }

@@ -4,7 +4,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.jvmm.cli.machine.RunResult;
+import org.jvmm.machine.RunResult;
 import org.jvmm.core.bus.Bus;
 import org.jvmm.core.kvm.ExitReason;
 import org.jvmm.core.stats.ExitStatsSnapshot;

@@ -1,5 +1,6 @@
 /**
- * The {@code jvmm} command line (picocli): {@code run}, {@code compare}, {@code bench}. The machine
- * wiring lives in {@code org.jvmm.cli.machine}; here are only options, output and error messages.
+ * The {@code jvmm} command line (picocli): {@code run}, {@code compare}, {@code bench}. Options become
+ * vmm-machine builder calls ({@code DeviceOption} is the only class that knows a device's option
+ * words) and results become reports; no class here constructs a device or a transport.
  */
 package org.jvmm.cli;

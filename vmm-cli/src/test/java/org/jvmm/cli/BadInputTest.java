@@ -18,7 +18,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.stream.Stream;
-import org.jvmm.cli.machine.RawMachine;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -29,7 +28,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * Every row of docs/bad-input.md: the command prints exactly the documented line on stderr, exits
  * with the documented status, and prints no stack trace. {@code $G} is a built-in guest, {@code $T}
  * a scratch directory with the files set up below. KVM is pointed at {@code /nonexistent} (through
- * {@value RawMachine#KVM_DEVICE_PROPERTY}) unless a row names another node, so no row needs KVM.
+ * {@value KvmNode#PROPERTY}) unless a row names another node, so no row needs KVM.
  */
 class BadInputTest {
 
@@ -72,24 +71,24 @@ class BadInputTest {
         rows.add(new Row("memory not a page multiple", nokvm, "run --payload $G --mem 5000",
                 "jvmm: --mem must be a positive multiple of 4 KiB, not 5000", 2));
         rows.add(new Row("memory below the layout minimum", nokvm, "run --payload $G --mem 1M",
-                "jvmm: --mem must be at least 4 MiB", 2));
+                "jvmm: --mem 1M: guest memory must be a multiple of 4 KiB of at least 4 MiB, not 1048576 bytes", 2));
         rows.add(new Row("memory negative", nokvm, "run --payload $G --mem -1M", "jvmm: size out of range: '-1M'", 2));
         rows.add(new Row("memory overflowing 64 bits", nokvm, "run --payload $G --mem 99999999999T",
                 "jvmm: size out of range: '99999999999T'", 2));
         rows.add(new Row("memory not a size", nokvm, "run --payload $G --mem lots",
                 "jvmm: not a size: 'lots' (use e.g. 64M, 1G)", 2));
         rows.add(new Row("memory more than the host has", nokvm, "run --payload $G --mem 64T",
-                "jvmm: --mem 64T is more than this host's $HOSTMIB MiB", 2));
-        rows.add(new Row("0 vCPUs", nokvm, "run --payload $G --cpus 0", "jvmm: --cpus must be between 1 and 64, not 0", 2));
-        rows.add(new Row("-1 vCPUs", nokvm, "run --payload $G --cpus -1", "jvmm: --cpus must be between 1 and 64, not -1", 2));
+                "jvmm: --mem 64T: guest memory of 67108864 MiB is more than this host's $HOSTMIB MiB", 2));
+        rows.add(new Row("0 vCPUs", nokvm, "run --payload $G --cpus 0", "jvmm: --cpus 0: a machine has 1 to 64 vCPUs, not 0", 2));
+        rows.add(new Row("-1 vCPUs", nokvm, "run --payload $G --cpus -1", "jvmm: --cpus -1: a machine has 1 to 64 vCPUs, not -1", 2));
         rows.add(new Row("100000 vCPUs", nokvm, "run --payload $G --cpus 100000",
-                "jvmm: --cpus must be between 1 and 64, not 100000", 2));
+                "jvmm: --cpus 100000: a machine has 1 to 64 vCPUs, not 100000", 2));
         rows.add(new Row("vCPUs not a number", nokvm, "run --payload $G --cpus many",
                 "jvmm: Invalid value for option '--cpus': 'many' is not an int (see jvmm run --help)", 2));
         rows.add(new Row("unknown device kind", nokvm, "run --payload $G --device floppy",
                 "jvmm: unknown device 'floppy' (known: virtio-console, virtio-blk, virtio-rng, ata-pio)", 2));
         rows.add(new Row("unknown device option", nokvm, "run --payload $G --device virtio-blk,path=$T/disk.img,cache=none",
-                "jvmm: virtio-blk: unknown option 'cache' (known: irq, notify, path, ro)", 2));
+                "jvmm: virtio-blk: unknown option 'cache' (known: event-idx, irq, notify, path, ro)", 2));
         rows.add(new Row("disk without path", nokvm, "run --payload $G --device virtio-blk",
                 "jvmm: virtio-blk needs path=FILE", 2));
         rows.add(new Row("bad notify mode", nokvm, "run --payload $G --device virtio-rng,notify=poll",
@@ -193,7 +192,7 @@ class BadInputTest {
         String kvm = expand(row.kvmDevice());
         String[] args = row.args().isEmpty() ? new String[0] : expand(row.args()).split(" ");
         String expected = expand(row.message());
-        String previous = System.getProperty(RawMachine.KVM_DEVICE_PROPERTY);
+        String previous = System.getProperty(KvmNode.PROPERTY);
         PrintStream err = System.err;
         PrintStream out = System.out;
         ByteArrayOutputStream captured = new ByteArrayOutputStream();
@@ -201,7 +200,7 @@ class BadInputTest {
         int status;
         try (FileChannel channel = FileChannel.open(tmp.resolve("locked.img"), StandardOpenOption.READ, StandardOpenOption.WRITE);
              FileLock lock = channel.lock()) {
-            System.setProperty(RawMachine.KVM_DEVICE_PROPERTY, kvm);
+            System.setProperty(KvmNode.PROPERTY, kvm);
             System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
             System.setOut(new PrintStream(stdout, true, StandardCharsets.UTF_8));
             status = Main.execute(args);
@@ -209,9 +208,9 @@ class BadInputTest {
             System.setErr(err);
             System.setOut(out);
             if (previous == null) {
-                System.clearProperty(RawMachine.KVM_DEVICE_PROPERTY);
+                System.clearProperty(KvmNode.PROPERTY);
             } else {
-                System.setProperty(RawMachine.KVM_DEVICE_PROPERTY, previous);
+                System.setProperty(KvmNode.PROPERTY, previous);
             }
         }
         String text = captured.toString(StandardCharsets.UTF_8);

@@ -15,6 +15,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.jvmm.cli.compare.CompareTable;
+import org.jvmm.cli.compare.Row;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -39,7 +41,7 @@ class CompareCommandTest {
         return command;
     }
 
-    private static String print(CompareCommand command, List<CompareCommand.Row> rows) throws IOException {
+    private static String print(CompareCommand command, List<Row> rows) throws IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         command.report(rows, new PrintStream(out, true, StandardCharsets.UTF_8));
         return out.toString(StandardCharsets.UTF_8);
@@ -65,12 +67,12 @@ class CompareCommandTest {
         CompareCommand command = parse("--workload", "console", "--json");
         assertEquals(65536, command.bytes, "the default payload: 4 KiB cannot show 1000x");
         long start = System.nanoTime();
-        List<CompareCommand.Row> rows = command.measure();
+        List<Row> rows = command.measure();
         System.out.printf("compare --workload console: %.1f s%n", (System.nanoTime() - start) / 1e9);
         String json = print(command, rows);
         System.out.print(json);
         assertEquals(5, rows.size(), rows.toString());
-        for (CompareCommand.Row r : rows) {
+        for (Row r : rows) {
             assertTrue(r.verified(), r.path() + ": " + r.note());
             assertEquals(65536, r.bytes(), r.path());
             assertTrue(r.userExits() > 0 && r.userByReason().values().stream().mapToLong(Long::longValue).sum() == r.userExits(),
@@ -84,15 +86,15 @@ class CompareCommandTest {
                 assertTrue(line.contains("\"" + field + "\":"), "JSON row lacks documented field " + field + ": " + line);
             }
         }
-        CompareCommand.Row polled = rows.get(0);
+        Row polled = rows.get(0);
         assertEquals("8250 polled", polled.path());
         boolean kvmCounts = polled.kvmExitsPerKib() != null;
         if ("true".equals(System.getenv("CI"))) {
             assertTrue(kvmCounts, "CI's KVM has a binary stats fd: " + polled.note());
         }
-        List<CompareCommand.Row> virtio = rows.stream().filter(r -> r.path().startsWith("virtio-console")).toList();
+        List<Row> virtio = rows.stream().filter(r -> r.path().startsWith("virtio-console")).toList();
         assertEquals(3, virtio.size());
-        for (CompareCommand.Row r : virtio) {
+        for (Row r : virtio) {
             assertTrue(r.userExitsPerKib() * 1000 <= polled.userExitsPerKib(),
                     r.path() + ": " + r.userExitsPerKib() + " user exits/KiB against " + polled.userExitsPerKib());
             if (kvmCounts) {
@@ -106,14 +108,14 @@ class CompareCommandTest {
     @Test
     void blockReadsCheckOutOnEveryPath() throws IOException {
         CompareCommand command = parse("--workload", "blk", "--blk-bytes", "65536");
-        List<CompareCommand.Row> rows = command.measure();
+        List<Row> rows = command.measure();
         String table = print(command, rows);
         System.out.print(table);
         assertEquals(4, rows.size(), rows.toString());
-        for (CompareCommand.Row r : rows) {
+        for (Row r : rows) {
             assertTrue(r.verified(), r.path() + ": " + r.note());
             assertEquals(65536, r.bytes(), r.path());
-            assertTrue(table.contains(CompareCommand.reasons(r.userByReason())), table);
+            assertTrue(table.contains(CompareTable.reasons(r.userByReason())), table);
         }
         assertTrue(rows.get(0).userByReason().getOrDefault("IO", 0L) >= 128, "a rep insw per sector: " + rows.get(0));
         assertFalse(table.contains("NO"), table);

@@ -42,7 +42,7 @@ class ConsoleTerminalTest {
         Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/bin/script")) && Files.isExecutable(Path.of("/bin/stty")),
                 "needs util-linux script and coreutils stty");
         Path payload = tmp.resolve("loop.bin");
-        Files.write(payload, LifecycleTest.LOOP_GUEST); // prints R once, then spins
+        Files.write(payload, RunLifecycleTest.LOOP_GUEST); // prints R once, then spins
         String javaCommand = ProcessHandle.current().info().command().orElse("java");
         String path = System.getProperty("java.class.path") + java.io.File.pathSeparator
                 + System.getProperty("jdk.module.path", "");

@@ -2,7 +2,7 @@ package org.jvmm.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import org.jvmm.cli.machine.RawMachine;
+
 import org.jvmm.core.kvm.KvmException;
 import org.junit.jupiter.api.Test;
 
@@ -12,13 +12,13 @@ class MainDescribeTest {
     @Test
     void aNodeThatFailsTheVersionIoctlIsNotKvm() {
         KvmException notKvm = new KvmException("KVM_GET_API_VERSION", 25); // ENOTTY
-        assertEquals(RawMachine.kvmDevice() + " is not a KVM device (" + notKvm.getMessage() + ")", Main.describe(notKvm));
+        assertEquals(KvmNode.path() + " is not a KVM device (" + notKvm.getMessage() + ")", Main.describe(notKvm));
     }
 
     @Test
     void aKvmOfAnotherApiVersionIsNamedAsSuch() {
         KvmException old = new KvmException("KVM_GET_API_VERSION", "the kernel offers KVM API 11, jvmm needs 12");
-        assertEquals(RawMachine.kvmDevice() + ": unsupported KVM (KVM_GET_API_VERSION: the kernel offers KVM API 11, jvmm needs 12)",
+        assertEquals(KvmNode.path() + ": unsupported KVM (KVM_GET_API_VERSION: the kernel offers KVM API 11, jvmm needs 12)",
                 Main.describe(old));
     }
 }

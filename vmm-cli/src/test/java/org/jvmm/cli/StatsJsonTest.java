@@ -4,7 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.util.List;
 import java.util.Map;
-import org.jvmm.cli.machine.RunResult;
+import org.jvmm.machine.RunResult;
+import org.jvmm.machine.StopCause;
 import org.jvmm.core.bus.AddressRange;
 import org.jvmm.core.bus.Bus;
 import org.jvmm.core.bus.BusDevice;
@@ -42,8 +43,8 @@ class StatsJsonTest {
         vcpu1.recordMmio(0, 5000);
         vcpu1.record(ExitReason.IO.code(), 7000);
         vcpu1.recordPort(0x80, 7000, true);
-        RunResult result = new RunResult(1, "debug exit, status 0", List.of(), List.of(vcpu0.snapshot(), vcpu1.snapshot()),
-                Map.of("vcpu.exits", 9L), 2_000_000L, new long[16], false, 0);
+        RunResult result = new RunResult(new StopCause(StopCause.Kind.GUEST_EXIT, "debug exit, status 1", 1), List.of(),
+                List.of(vcpu0.snapshot(), vcpu1.snapshot()), Map.of("vcpu.exits", 9L), 2_000_000L, new long[8], List.of(), 0);
 
         Map<String, Object> json = StatsJson.of(result, pio, mmio);
 

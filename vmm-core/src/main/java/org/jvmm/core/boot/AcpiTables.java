@@ -15,13 +15,14 @@ import org.jvmm.core.memory.GuestMemory;
  * RSDP, XSDT, FADT, MADT and DSDT, each 16-byte aligned, with OEM id {@value #OEM_ID}.
  *
  * <p>The platform is ACPI "hardware reduced": no PM timer, no GPEs, no SCI, no fixed buttons.
- * Reboot and power-off go through two I/O ports the machine must decode:
+ * Reboot and power-off go through a block of three 8-bit I/O ports, wherever the {@link Layout}
+ * puts it, that the machine must decode:
  * <ul>
- *   <li>{@link #SLEEP_CONTROL_PORT} (0x600, 8 bits): the FADT's sleep control register. Linux
- *       powers off by writing {@code SLP_EN | (SLP_TYP << 2)} with the SLP_TYP of the DSDT's
- *       {@code _S5_} (5), that is {@link #POWEROFF_VALUE} 0x34.</li>
- *   <li>{@link #SLEEP_STATUS_PORT} (0x601, 8 bits): the sleep status register; reads 0.</li>
- *   <li>{@link #RESET_PORT} (0x602, 8 bits): the FADT's reset register; Linux reboots by writing
+ *   <li>{@link #SLEEP_CONTROL} (offset 0): the FADT's sleep control register. Linux powers off by
+ *       writing {@code SLP_EN | (SLP_TYP << 2)} with the SLP_TYP of the DSDT's {@code _S5_} (5),
+ *       that is {@link #POWEROFF_VALUE} 0x34.</li>
+ *   <li>{@link #SLEEP_STATUS} (offset 1): the sleep status register; reads 0.</li>
+ *   <li>{@link #RESET} (offset 2): the FADT's reset register; Linux reboots by writing
  *       {@link #RESET_VALUE} 0x01 there.</li>
  * </ul>
  * {@link #powerAction} decodes those writes.
@@ -34,26 +35,26 @@ public final class AcpiTables {
     public static final long RSDP_ADDRESS = 0xe_0000;
     /** The tables must end below 1 MiB (the e820 map reserves 0xE0000-0xFFFFF for them). */
     public static final long AREA_END = 0x10_0000;
-    /** The FADT's sleep control register port. */
-    public static final int SLEEP_CONTROL_PORT = 0x600;
-    /** The FADT's sleep status register port. */
-    public static final int SLEEP_STATUS_PORT = 0x601;
-    /** The FADT's reset register port. */
-    public static final int RESET_PORT = 0x602;
-    /** What the guest writes to {@link #RESET_PORT} to reboot. */
+    /** Offset of the FADT's sleep control register in the power port block. */
+    public static final int SLEEP_CONTROL = 0;
+    /** Offset of the FADT's sleep status register in the power port block. */
+    public static final int SLEEP_STATUS = 1;
+    /** Offset of the FADT's reset register in the power port block. */
+    public static final int RESET = 2;
+    /** Ports in the power port block. */
+    public static final int POWER_PORTS = 3;
+    /** What the guest writes to {@link #RESET} to reboot. */
     public static final int RESET_VALUE = 0x01;
     /** SLP_TYP of the S5 (soft-off) state in the DSDT's {@code _S5_}. */
     public static final int S5_SLEEP_TYPE = 5;
-    /** What Linux writes to {@link #SLEEP_CONTROL_PORT} to power off: SLP_EN (bit 5) | SLP_TYP 5 &lt;&lt; 2. */
+    /** What Linux writes to {@link #SLEEP_CONTROL} to power off: SLP_EN (bit 5) | SLP_TYP 5 &lt;&lt; 2. */
     public static final int POWEROFF_VALUE = 0x20 | (S5_SLEEP_TYPE << 2);
     /** The local APIC address in the MADT. */
     public static final long LOCAL_APIC_ADDRESS = 0xfee0_0000L;
     /** The IOAPIC address in the MADT. */
     public static final long IOAPIC_ADDRESS = 0xfec0_0000L;
-    /** COM1's I/O base and IRQ in the DSDT. */
-    public static final int COM1_PORT = 0x3f8;
-    /** COM1's IRQ. */
-    public static final int COM1_IRQ = 4;
+    /** Ports of the 8250 UART the DSDT describes. */
+    public static final int UART_PORTS = 8;
 
     static final int HEADER_SIZE = 36;
     static final int RSDP_SIZE = 36;
@@ -65,6 +66,15 @@ public final class AcpiTables {
     private static final int BOOT_ARCH_NO_VGA = 1 << 2;
     private static final int BOOT_ARCH_NO_CMOS_RTC = 1 << 5;
     private static final int MAX_XAPIC_VCPUS = 254;
+
+    /**
+     * Where the machine put the devices the tables describe.
+     *
+     * @param powerPorts the first port of the power port block ({@link #POWER_PORTS} ports)
+     * @param com1Port   COM1's I/O base
+     * @param com1Irq    COM1's IRQ
+     */
+    public record Layout(int powerPorts, int com1Port, int com1Irq) {}
 
     /** What a write to one of the power ports asks for. */
     public enum PowerAction {
@@ -137,11 +147,12 @@ public final class AcpiTables {
      * Builds the tables.
      *
      * @param cpus  number of vCPUs; APIC ids 0 to cpus - 1
-     * @param slots the virtio-mmio windows to describe in the DSDT
+     * @param slots  the virtio-mmio windows to describe in the DSDT
+     * @param layout where the machine's other devices are
      * @return the tables at {@link #RSDP_ADDRESS}
      * @throws BootException TOO_MANY_VCPUS or ACPI_TABLES_TOO_LARGE
      */
-    public static Tables build(int cpus, List<VirtioMmioSlot> slots) {
+    public static Tables build(int cpus, List<VirtioMmioSlot> slots, Layout layout) {
         if (cpus < 1 || cpus > MAX_XAPIC_VCPUS) {
             throw new BootException(BootError.TOO_MANY_VCPUS, cpus + " vCPUs");
         }
@@ -150,7 +161,7 @@ public final class AcpiTables {
         long fadt = align(xsdt + HEADER_SIZE + 2 * 8);
         byte[] madt = madt(cpus);
         long madtAt = align(fadt + FADT_SIZE);
-        byte[] dsdt = dsdt(slots);
+        byte[] dsdt = dsdt(slots, layout);
         long dsdtAt = align(madtAt + madt.length);
         long end = dsdtAt + dsdt.length;
         if (end > AREA_END) {
@@ -159,7 +170,7 @@ public final class AcpiTables {
         ByteBuffer out = ByteBuffer.allocate((int) (end - base)).order(ByteOrder.LITTLE_ENDIAN);
         out.put(0, rsdp(xsdt));
         out.put((int) (xsdt - base), xsdt(fadt, madtAt));
-        out.put((int) (fadt - base), fadt(dsdtAt));
+        out.put((int) (fadt - base), fadt(dsdtAt, layout.powerPorts()));
         out.put((int) (madtAt - base), madt);
         out.put((int) (dsdtAt - base), dsdt);
         Map<String, Long> where = new LinkedHashMap<>();
@@ -174,15 +185,15 @@ public final class AcpiTables {
     /**
      * Decodes a guest write to the power ports.
      *
-     * @param port  the port written
-     * @param value the value written
+     * @param offset the port written, as an offset into the power port block
+     * @param value  the value written
      * @return what the guest asks for
      */
-    public static PowerAction powerAction(int port, long value) {
-        if (port == RESET_PORT && (value & 0xff) == RESET_VALUE) {
+    public static PowerAction powerAction(long offset, long value) {
+        if (offset == RESET && (value & 0xff) == RESET_VALUE) {
             return PowerAction.RESET;
         }
-        if (port == SLEEP_CONTROL_PORT && (value & 0x20) != 0 && ((value >> 2) & 7) == S5_SLEEP_TYPE) {
+        if (offset == SLEEP_CONTROL && (value & 0x20) != 0 && ((value >> 2) & 7) == S5_SLEEP_TYPE) {
             return PowerAction.POWEROFF;
         }
         return PowerAction.NONE;
@@ -233,17 +244,17 @@ public final class AcpiTables {
         return finish(b);
     }
 
-    static byte[] fadt(long dsdt) {
+    static byte[] fadt(long dsdt, int powerPorts) {
         ByteBuffer b = header("FACP", FADT_SIZE, 6);
         b.putInt(40, (int) dsdt);
         b.putShort(109, (short) (BOOT_ARCH_NO_VGA | BOOT_ARCH_NO_CMOS_RTC));
         b.putInt(112, FADT_HW_REDUCED | FADT_RESET_REG_SUP | FADT_PWR_BUTTON | FADT_SLP_BUTTON);
-        putIoRegister(b, 116, RESET_PORT);
+        putIoRegister(b, 116, powerPorts + RESET);
         b.put(128, (byte) RESET_VALUE);
         b.put(131, (byte) 5);
         b.putLong(140, dsdt);
-        putIoRegister(b, 244, SLEEP_CONTROL_PORT);
-        putIoRegister(b, 256, SLEEP_STATUS_PORT);
+        putIoRegister(b, 244, powerPorts + SLEEP_CONTROL);
+        putIoRegister(b, 256, powerPorts + SLEEP_STATUS);
         b.put(268, ascii("JVMMJVMM"));
         return finish(b);
     }
@@ -275,14 +286,14 @@ public final class AcpiTables {
         return finish(b);
     }
 
-    static byte[] dsdt(List<VirtioMmioSlot> slots) {
+    static byte[] dsdt(List<VirtioMmioSlot> slots, Layout layout) {
         List<byte[]> devices = new ArrayList<>();
         devices.add(Aml.device("COM1",
                 Aml.name("_HID", Aml.eisaId("PNP0501")),
                 Aml.name("_UID", Aml.integer(0)),
                 Aml.name("_CRS", Aml.resourceTemplate(
-                        Aml.io(COM1_PORT, COM1_PORT, 0, 8),
-                        Aml.irqNoFlags(COM1_IRQ)))));
+                        Aml.io(layout.com1Port(), layout.com1Port(), 0, UART_PORTS),
+                        Aml.irqNoFlags(layout.com1Irq())))));
         for (int i = 0; i < slots.size(); i++) {
             VirtioMmioSlot s = slots.get(i);
             devices.add(Aml.device(String.format("V%03X", i),

@@ -14,7 +14,7 @@ import org.jvmm.core.memory.GuestMemory;
  * CPU state for Linux's 64-bit entry (boot protocol, "64-bit Boot Protocol"): long mode with paging,
  * a GDT holding flat {@code __BOOT_CS} (0x10) and {@code __BOOT_DS} (0x18), CS = __BOOT_CS, DS/ES/SS =
  * __BOOT_DS, interrupts off, identity-mapped page tables covering the kernel, zero page and command
- * line, and {@code rsi} = the zero page. Also the per-vCPU CPUID, boot MSRs and LAPIC LINT setup.
+ * line, and {@code rsi} = the zero page. Also the per-vCPU CPUID and boot MSRs.
  */
 public final class BootCpu {
 
@@ -24,14 +24,6 @@ public final class BootCpu {
     public static final int BOOT_DS = 0x18;
     /** Bytes of the boot GDT: null, unused, __BOOT_CS, __BOOT_DS. */
     public static final int GDT_SIZE = 4 * 8;
-    /** Offset of LVT LINT0 in the LAPIC register page. */
-    public static final int APIC_LVT0 = 0x350;
-    /** Offset of LVT LINT1 in the LAPIC register page. */
-    public static final int APIC_LVT1 = 0x360;
-    /** LVT delivery mode ExtINT: the 8259 PIC's interrupts come in on LINT0. */
-    public static final int DELIVERY_EXTINT = 7;
-    /** LVT delivery mode NMI. */
-    public static final int DELIVERY_NMI = 4;
     /** IA32_MISC_ENABLE.FAST_STRING. */
     public static final long MISC_ENABLE_FAST_STRING = 1;
     /** IA32_MTRR_DEF_TYPE: MTRRs on, default type write-back. */
@@ -141,37 +133,5 @@ public final class BootCpu {
      */
     public static void setBootMsrs(VcpuFd vcpu) {
         vcpu.setMsrs(BOOT_MSRS, BOOT_MSR_VALUES);
-    }
-
-    /**
-     * A LAPIC register page with LINT0 in ExtINT mode (the PIC's output, for the legacy timer) and
-     * LINT1 in NMI mode, as a PC's firmware leaves them. Other bits of the two LVTs are kept.
-     *
-     * @param lapic what {@code KVM_GET_LAPIC} returned (1024 bytes)
-     * @return a changed copy for {@code KVM_SET_LAPIC}
-     */
-    public static byte[] withLegacyLints(byte[] lapic) {
-        byte[] copy = lapic.clone();
-        setDeliveryMode(copy, APIC_LVT0, DELIVERY_EXTINT);
-        setDeliveryMode(copy, APIC_LVT1, DELIVERY_NMI);
-        return copy;
-    }
-
-    /**
-     * Reads, changes ({@link #withLegacyLints}) and writes back the vCPU's LAPIC. Needs the in-kernel irqchip.
-     *
-     * @param vcpu the vCPU
-     */
-    public static void setLegacyLints(VcpuFd vcpu) {
-        vcpu.setLapic(withLegacyLints(vcpu.getLapic()));
-    }
-
-    private static void setDeliveryMode(byte[] lapic, int offset, int mode) {
-        int value = (lapic[offset] & 0xff) | (lapic[offset + 1] & 0xff) << 8
-                | (lapic[offset + 2] & 0xff) << 16 | (lapic[offset + 3] & 0xff) << 24;
-        value = (value & ~0x700) | (mode << 8);
-        for (int i = 0; i < 4; i++) {
-            lapic[offset + i] = (byte) (value >>> (8 * i));
-        }
     }
 }

@@ -2,6 +2,7 @@ package org.jvmm.core.boot;
 
 import java.util.List;
 import java.util.Optional;
+import org.jvmm.core.arch.Lapic;
 import org.jvmm.core.arch.X86Setup;
 import org.jvmm.core.kvm.Cpuid;
 import org.jvmm.core.kvm.VcpuFd;
@@ -16,51 +17,44 @@ import org.jvmm.core.memory.GuestMemory;
  *       exists), then map RAM with {@code VmFd.addRam}.</li>
  *   <li>{@link #loadKernel}: a bzImage at 1 MiB, or an ELF vmlinux at its physical addresses.</li>
  *   <li>{@link #loadInitrd}: optional, as high as the kernel allows.</li>
- *   <li>{@link #writeAcpi}: RSDP, XSDT, FADT, MADT, DSDT at 0xE0000.</li>
+ *   <li>{@link #writeAcpi}: RSDP, XSDT, FADT, MADT, DSDT in the BIOS area.</li>
  *   <li>{@link #writeBootParams}: the command line and the zero page.</li>
  *   <li>{@link #writeCpuTables}: the boot GDT and identity page tables.</li>
  *   <li>{@link #configureVcpu} for each vCPU after creating it: CPUID, boot MSRs, LAPIC LINT0/1, and
  *       for vCPU 0 the 64-bit entry state. The others wait for INIT/SIPI in the in-kernel LAPIC.</li>
  * </ol>
  *
- * <p>Guest-physical layout below 1 MiB (all inside RAM the e820 map marks usable, except the ACPI area):
- * <table>
- *   <caption>Low memory</caption>
- *   <tr><th>address</th><th>what</th></tr>
- *   <tr><td>0x500</td><td>boot GDT (null, unused, __BOOT_CS 0x10, __BOOT_DS 0x18)</td></tr>
- *   <tr><td>0x7000</td><td>zero page (boot_params)</td></tr>
- *   <tr><td>0x8ff0</td><td>initial rsp (grows down towards the zero page's end)</td></tr>
- *   <tr><td>0x9000-0xefff</td><td>page tables: PML4, PDPT, 4 page directories mapping 4 GiB 1:1</td></tr>
- *   <tr><td>0x20000</td><td>kernel command line</td></tr>
- *   <tr><td>0xe0000-0xfffff</td><td>ACPI tables (reserved in e820)</td></tr>
- *   <tr><td>0x100000</td><td>bzImage protected-mode code</td></tr>
- * </table>
- * The TSS (three pages at 0xfffbd000) and identity-map page (0xfffbc000) KVM needs on Intel hosts sit
- * in the MMIO hole, outside RAM, where QEMU and Firecracker put them.
+ * <p>Where each piece goes in guest-physical memory is the caller's choice, given as a {@link Layout}
+ * (jvmm's machine defines its own in one memory map). The kernel's own load address comes from its
+ * image, and the ACPI tables live in the legacy BIOS area, where the ACPI specification has a kernel
+ * look for the RSDP.
  */
 public final class LinuxBoot {
 
-    /** The boot GDT. */
-    public static final long GDT_ADDRESS = 0x500;
-    /** The zero page. */
-    public static final long ZERO_PAGE_ADDRESS = 0x7000;
-    /** The initial stack pointer. */
-    public static final long STACK_POINTER = 0x8ff0;
-    /** The PML4; the PDPT and page directories follow it. */
-    public static final long PML4_ADDRESS = 0x9000;
+    /**
+     * Where the boot puts what it writes. Everything but the TSS and identity-map page must lie in RAM
+     * below the kernel and outside the BIOS area; the two KVM pages (needed on Intel hosts) belong in
+     * the MMIO hole, outside RAM, as QEMU and Firecracker place them.
+     *
+     * @param gdt             the boot GDT ({@link BootCpu#GDT_SIZE} bytes)
+     * @param zeroPage        the zero page (boot_params, 4 KiB)
+     * @param stackPointer    the initial rsp
+     * @param pageTables      the PML4; the PDPT and {@link #IDENTITY_MAPPED_GIB} page directories follow it
+     * @param commandLine     the command line
+     * @param commandLineArea the most the command line may take, NUL included
+     * @param tss             KVM_SET_TSS_ADDR (three pages)
+     * @param identityMap     KVM_SET_IDENTITY_MAP_ADDR (one page)
+     * @param acpi            where the ACPI tables say the machine's devices are
+     */
+    public record Layout(long gdt, long zeroPage, long stackPointer, long pageTables, long commandLine,
+                         long commandLineArea, long tss, long identityMap, AcpiTables.Layout acpi) {}
+
     /** How much the page tables identity-map. */
     public static final int IDENTITY_MAPPED_GIB = 4;
-    /** The command line. */
-    public static final long CMDLINE_ADDRESS = 0x2_0000;
-    /** The most the command line area holds, NUL included. */
-    public static final long CMDLINE_AREA = 0x1_0000;
-    /** KVM_SET_TSS_ADDR. */
-    public static final long TSS_ADDRESS = 0xfffb_d000L;
-    /** KVM_SET_IDENTITY_MAP_ADDR. */
-    public static final long IDENTITY_MAP_ADDRESS = 0xfffb_c000L;
 
     private final GuestMemory memory;
     private final int cpus;
+    private final Layout layout;
     private final E820Map e820;
 
     /**
@@ -68,13 +62,15 @@ public final class LinuxBoot {
      *
      * @param memory guest RAM: a region from 0 past 1 MiB, more regions above it
      * @param cpus   number of vCPUs
+     * @param layout where the boot data goes
      */
-    public LinuxBoot(GuestMemory memory, int cpus) {
+    public LinuxBoot(GuestMemory memory, int cpus, Layout layout) {
         if (cpus < 1) {
             throw new IllegalArgumentException(cpus + " vCPUs");
         }
         this.memory = memory;
         this.cpus = cpus;
+        this.layout = layout;
         this.e820 = E820Map.forRam(memory.regions());
     }
 
@@ -87,11 +83,12 @@ public final class LinuxBoot {
      * Step 1, on the VM before any vCPU exists: TSS and identity-map addresses, in-kernel irqchip
      * (PIC, IOAPIC, LAPICs) and PIT.
      *
-     * @param vm the VM
+     * @param vm     the VM
+     * @param layout where the TSS and identity-map page go
      */
-    public static void configureVm(VmFd vm) {
-        vm.setTssAddress(TSS_ADDRESS);
-        vm.setIdentityMapAddress(IDENTITY_MAP_ADDRESS);
+    public static void configureVm(VmFd vm, Layout layout) {
+        vm.setTssAddress(layout.tss());
+        vm.setIdentityMapAddress(layout.identityMap());
         vm.createIrqChip();
         vm.createPit2();
     }
@@ -126,7 +123,7 @@ public final class LinuxBoot {
      * @return the tables, already in guest memory
      */
     public AcpiTables.Tables writeAcpi(List<VirtioMmioSlot> slots) {
-        AcpiTables.Tables tables = AcpiTables.build(cpus, slots);
+        AcpiTables.Tables tables = AcpiTables.build(cpus, slots, layout.acpi());
         tables.writeTo(memory);
         return tables;
     }
@@ -142,23 +139,24 @@ public final class LinuxBoot {
      */
     public ZeroPage writeBootParams(LoadedKernel kernel, CommandLine cmdline, Optional<Initrd> initrd, long rsdp) {
         byte[] line = cmdline.toBytes();
-        if (line.length > CMDLINE_AREA) {
-            throw new BootException(BootError.CMDLINE_TOO_LONG, line.length + " bytes, jvmm reserves " + CMDLINE_AREA);
+        if (line.length > layout.commandLineArea()) {
+            throw new BootException(BootError.CMDLINE_TOO_LONG, line.length + " bytes, the layout reserves "
+                    + layout.commandLineArea());
         }
-        memory.write(CMDLINE_ADDRESS, line);
-        ZeroPage page = new ZeroPage(kernel.header()).commandLine(CMDLINE_ADDRESS).e820(e820);
+        memory.write(layout.commandLine(), line);
+        ZeroPage page = new ZeroPage(kernel.header()).commandLine(layout.commandLine()).e820(e820);
         initrd.ifPresent(page::ramdisk);
         if (rsdp != 0) {
             page.acpiRsdp(rsdp);
         }
-        page.writeTo(memory, ZERO_PAGE_ADDRESS);
+        page.writeTo(memory, layout.zeroPage());
         return page;
     }
 
     /** Step 6: the boot GDT and the identity page tables. */
     public void writeCpuTables() {
-        BootCpu.writeGdt(memory, GDT_ADDRESS);
-        X86Setup.writeIdentityPageTables(memory, PML4_ADDRESS, IDENTITY_MAPPED_GIB);
+        BootCpu.writeGdt(memory, layout.gdt());
+        X86Setup.writeIdentityPageTables(memory, layout.pageTables(), IDENTITY_MAPPED_GIB);
     }
 
     /**
@@ -173,10 +171,11 @@ public final class LinuxBoot {
     public void configureVcpu(VcpuFd vcpu, Cpuid supported, BootCpu.CpuidOptions options, LoadedKernel kernel) {
         vcpu.setCpuid(BootCpu.cpuid(supported, vcpu.id(), cpus, options));
         BootCpu.setBootMsrs(vcpu);
-        BootCpu.setLegacyLints(vcpu);
+        Lapic.routeLegacyInterrupts(vcpu);
         if (vcpu.id() == 0) {
             vcpu.resetFpu();
-            BootCpu.setEntryState(vcpu, GDT_ADDRESS, PML4_ADDRESS, kernel.entry64(), ZERO_PAGE_ADDRESS, STACK_POINTER);
+            BootCpu.setEntryState(vcpu, layout.gdt(), layout.pageTables(), kernel.entry64(), layout.zeroPage(),
+                    layout.stackPointer());
         }
     }
 }

@@ -11,13 +11,6 @@ package org.jvmm.core.boot;
  */
 public record VirtioMmioSlot(long base, long size, int gsi) {
 
-    /** Where slot 0 is (docs/machine.md). */
-    public static final long FIRST_BASE = 0xd000_0000L;
-    /** Size of each slot's window. */
-    public static final long SIZE = 0x1000;
-    /** GSI of slot 0; slot i uses FIRST_GSI + i. */
-    public static final int FIRST_GSI = 5;
-
     /**
      * Validates the slot.
      *
@@ -29,16 +22,6 @@ public record VirtioMmioSlot(long base, long size, int gsi) {
         if ((base & 0xfff) != 0 || size <= 0 || (size & 0xfff) != 0 || base + size > (1L << 32) || gsi < 0 || gsi > 23) {
             throw new IllegalArgumentException(String.format("virtio-mmio slot at 0x%x size 0x%x gsi %d", base, size, gsi));
         }
-    }
-
-    /**
-     * The i-th slot of jvmm's machine: 0xd0000000 + i * 0x1000, size 0x1000, GSI 5 + i.
-     *
-     * @param index the slot number, 0 to 18
-     * @return the slot
-     */
-    public static VirtioMmioSlot of(int index) {
-        return new VirtioMmioSlot(FIRST_BASE + index * SIZE, SIZE, FIRST_GSI + index);
     }
 
     /** {@return the command-line parameter, e.g. {@code virtio_mmio.device=4K@0xd0000000:5}} */

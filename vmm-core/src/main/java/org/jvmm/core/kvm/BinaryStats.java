@@ -62,9 +62,9 @@ public final class BinaryStats implements AutoCloseable {
     private void readFully(CallState state, MemorySegment into, long offset, String operation) {
         long done = 0;
         while (done < into.byteSize()) {
-            long n = state.check(Libc.pread(state, fd.get(), into.asSlice(done), into.byteSize() - done, offset + done), operation);
+            long n = state.checkSystem(Libc.pread(state, fd.get(), into.asSlice(done), into.byteSize() - done, offset + done), operation);
             if (n == 0) {
-                throw new KvmException(operation, "short read from the stats fd");
+                throw new SystemCallException(operation, "short read from the stats fd");
             }
             done += n;
         }

@@ -21,7 +21,7 @@ public final class EventFd implements AutoCloseable {
     /** Creates a blocking eventfd with counter 0. */
     public EventFd() {
         CallState state = CallState.current();
-        this.fd = new OwnedFd(state.check(Libc.eventfd(state, 0, Libc.EFD_CLOEXEC), "eventfd"));
+        this.fd = new OwnedFd((int) state.checkSystem(Libc.eventfd(state, 0, Libc.EFD_CLOEXEC), "eventfd"));
     }
 
     /** {@return the raw fd, to register with KVM} */
@@ -37,7 +37,7 @@ public final class EventFd implements AutoCloseable {
         CallState state = CallState.current();
         synchronized (writeBuffer) {
             writeBuffer.set(ValueLayout.JAVA_LONG, 0, 1L);
-            state.check(Libc.write(state, fd.get(), writeBuffer, 8), "eventfd write");
+            state.checkSystem(Libc.write(state, fd.get(), writeBuffer, 8), "eventfd write");
         }
     }
 
@@ -53,7 +53,7 @@ public final class EventFd implements AutoCloseable {
             if (state.errno() == Errno.EINTR) {
                 return 0;
             }
-            state.check(n, "eventfd read");
+            state.checkSystem(n, "eventfd read");
         }
         return readBuffer.get(ValueLayout.JAVA_LONG, 0);
     }

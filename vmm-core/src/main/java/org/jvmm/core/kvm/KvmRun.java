@@ -48,7 +48,14 @@ public final class KvmRun {
     private static final long DEBUG_DR6 = offset("exit", "debug", "arch", "dr6");
     private static final long DEBUG_DR7 = offset("exit", "debug", "arch", "dr7");
     private static final long HW_EXIT_REASON = offset("exit", "hw", "hardware_exit_reason");
+    private static final long MEMORY_FAULT_FLAGS = memoryFaultOffset("flags");
+    private static final long MEMORY_FAULT_GPA = memoryFaultOffset("gpa");
+    private static final long MEMORY_FAULT_SIZE = memoryFaultOffset("size");
     private static final int MAX_DATA_WORDS = 16;
+
+    private static long memoryFaultOffset(String field) {
+        return offset("exit") + KvmLayouts.MEMORY_FAULT_EXIT.byteOffset(PathElement.groupElement(field));
+    }
 
     private static long offset(String... path) {
         PathElement[] elements = new PathElement[path.length];
@@ -304,5 +311,20 @@ public final class KvmRun {
     /** {@return UNKNOWN: the hardware exit reason} */
     public long hardwareExitReason() {
         return run.get(ValueLayout.JAVA_LONG, HW_EXIT_REASON);
+    }
+
+    /** {@return MEMORY_FAULT: its flags (bit 3, KVM_MEMORY_EXIT_FLAG_PRIVATE: a private-memory access)} */
+    public long memoryFaultFlags() {
+        return run.get(ValueLayout.JAVA_LONG, MEMORY_FAULT_FLAGS);
+    }
+
+    /** {@return MEMORY_FAULT: the guest-physical address KVM could not map} */
+    public long memoryFaultAddress() {
+        return run.get(ValueLayout.JAVA_LONG, MEMORY_FAULT_GPA);
+    }
+
+    /** {@return MEMORY_FAULT: the size of the faulting range} */
+    public long memoryFaultSize() {
+        return run.get(ValueLayout.JAVA_LONG, MEMORY_FAULT_SIZE);
     }
 }

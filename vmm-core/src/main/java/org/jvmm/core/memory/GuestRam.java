@@ -39,7 +39,7 @@ public final class GuestRam implements AutoCloseable {
      * @param size bytes, a positive multiple of 4 KiB, at most {@link #MAX_SIZE}
      * @return the RAM
      * @throws IllegalArgumentException if the size is not acceptable
-     * @throws org.jvmm.core.kvm.KvmException if the host refuses the mapping
+     * @throws org.jvmm.core.kvm.SystemCallException if the host refuses the mapping
      */
     public static GuestRam allocate(long size) {
         checkSize(size);
@@ -54,7 +54,7 @@ public final class GuestRam implements AutoCloseable {
      * @param baseAndSize pairs of {base, size}; sizes multiples of 4 KiB, ranges non-overlapping
      * @return the RAM
      * @throws IllegalArgumentException if a size or base is not page aligned, or ranges overlap
-     * @throws org.jvmm.core.kvm.KvmException if the host refuses a mapping
+     * @throws org.jvmm.core.kvm.SystemCallException if the host refuses a mapping
      */
     public static GuestRam allocate(long[][] baseAndSize) {
         Arena arena = Arena.ofShared();

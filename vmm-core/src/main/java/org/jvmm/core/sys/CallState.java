@@ -6,6 +6,7 @@ import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.VarHandle;
 import org.jvmm.core.kvm.KvmException;
+import org.jvmm.core.kvm.SystemCallException;
 
 /**
  * Where a downcall stores errno. One per thread: a shared one would let two threads overwrite each
@@ -59,16 +60,16 @@ public final class CallState {
     }
 
     /**
-     * Throws if a call returned -1.
+     * Throws if a system call other than KVM's returned -1.
      *
      * @param result    what the call returned
-     * @param operation the call's name for the message
+     * @param operation the call's name for the message, e.g. {@code "eventfd"}
      * @return {@code result}
-     * @throws KvmException naming the operation and errno when {@code result} is -1
+     * @throws SystemCallException naming the operation and errno when {@code result} is -1
      */
-    public long check(long result, String operation) {
+    public long checkSystem(long result, String operation) {
         if (result == -1) {
-            throw new KvmException(operation, errno());
+            throw new SystemCallException(operation, errno());
         }
         return result;
     }

@@ -20,7 +20,7 @@ public final class Mmap {
      * @param arena owner; closing it unmaps
      * @param size  bytes, a multiple of the page size
      * @return the mapping
-     * @throws org.jvmm.core.kvm.KvmException if mmap fails
+     * @throws org.jvmm.core.kvm.SystemCallException if mmap fails
      */
     public static MemorySegment anonymous(Arena arena, long size) {
         return map(arena, size, Libc.PROT_READ | Libc.PROT_WRITE,
@@ -35,7 +35,7 @@ public final class Mmap {
      * @param size      bytes
      * @param operation name for the error message
      * @return the mapping
-     * @throws org.jvmm.core.kvm.KvmException if mmap fails
+     * @throws org.jvmm.core.kvm.SystemCallException if mmap fails
      */
     public static MemorySegment shared(Arena arena, int fd, long size, String operation) {
         return map(arena, size, Libc.PROT_READ | Libc.PROT_WRITE, Libc.MAP_SHARED, fd, operation);
@@ -45,7 +45,7 @@ public final class Mmap {
         CallState state = CallState.current();
         MemorySegment address = Libc.mmap(state, size, prot, flags, fd, 0);
         if (address.address() == MAP_FAILED) {
-            state.check(-1, operation);
+            state.checkSystem(-1, operation);
         }
         return address.reinterpret(size, arena, segment -> Libc.munmap(CallState.current(), segment, size));
     }

@@ -4,8 +4,12 @@ import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
 import java.util.Arrays;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
+import org.jvmm.core.bus.Bus;
 import org.jvmm.core.kvm.ExitReason;
 import org.jvmm.core.kvm.KvmException;
 import org.jvmm.core.kvm.KvmRun;
@@ -16,8 +20,14 @@ import org.jvmm.core.kvm.VcpuFd;
  * until an exit no device handles (HLT, shutdown, an error) or a stop request. Other threads pause,
  * resume and stop it; each of those kicks the thread out of a blocking {@code KVM_RUN}.
  *
+ * <p>A paused vCPU is out of {@code KVM_RUN} with its state consistent: an I/O or MMIO exit it was
+ * handling is completed first (one {@code KVM_RUN} with {@code immediate_exit} set, which finishes
+ * the instruction and returns before the next one), so its registers read and write as the guest
+ * will see them. Code that needs them runs on the vCPU's own thread through {@link #whilePaused}.
+ *
  * <p>The loop allocates nothing per exit. A device that throws is a bug, not the guest's doing,
- * but it must not kill the vCPU thread: the access is dropped, counted and logged.
+ * but it must not kill the vCPU thread: the access is dropped (a read returns all ones, as an
+ * unclaimed address does), counted, and logged with a stack trace for the first few only.
  */
 public final class Vcpu implements AutoCloseable {
 
@@ -25,15 +35,19 @@ public final class Vcpu implements AutoCloseable {
     private static final int RUNNING = 0;
     private static final int PAUSE_REQUESTED = 1;
     private static final int STOP_REQUESTED = 2;
+    /** Device faults logged with their stack trace; after these, one line at each power of two. */
+    static final int FAULTS_LOGGED_IN_FULL = 5;
 
     private final VcpuFd fd;
     private final ExitDispatcher dispatcher;
     private final KickSignal kick;
-    private final CompletableFuture<VcpuExit> result = new CompletableFuture<>();
+    private final CompletableFuture<VcpuStop> result = new CompletableFuture<>();
     private final Object pauseLock = new Object();
+    private final ConcurrentLinkedQueue<Runnable> pausedTasks = new ConcurrentLinkedQueue<>();
     private volatile int request = RUNNING;
     private volatile boolean paused;
     private volatile long deviceErrors;
+    private volatile boolean ended;
     private Thread thread;
 
     /**
@@ -64,13 +78,26 @@ public final class Vcpu implements AutoCloseable {
     }
 
     /**
-     * Starts the thread.
+     * Starts the thread; the guest runs at once.
      *
      * @return this
      */
-    public synchronized Vcpu start() {
+    public Vcpu start() {
+        return start(false);
+    }
+
+    /**
+     * Starts the thread.
+     *
+     * @param paused true to hold the vCPU before its first instruction until {@link #resume()}
+     * @return this
+     */
+    public synchronized Vcpu start(boolean paused) {
         if (thread != null) {
             throw new IllegalStateException("vCPU " + fd.id() + " already started");
+        }
+        if (paused) {
+            request = PAUSE_REQUESTED;
         }
         thread = Thread.ofPlatform().name("vcpu-" + fd.id()).daemon(true).start(this::loop);
         return this;
@@ -82,7 +109,7 @@ public final class Vcpu implements AutoCloseable {
      *
      * @return why it stopped
      */
-    public VcpuExit runOnCurrentThread() {
+    public VcpuStop runOnCurrentThread() {
         synchronized (this) {
             if (thread != null) {
                 throw new IllegalStateException("vCPU " + fd.id() + " already started");
@@ -94,32 +121,40 @@ public final class Vcpu implements AutoCloseable {
     }
 
     private void loop() {
-        VcpuExit exit;
+        VcpuStop stop;
         try {
             kick.installOnCurrentThread();
-            exit = runUntilStopped();
+            stop = runUntilStopped();
         } catch (KvmException e) {
-            exit = new VcpuExit(ExitReason.FAIL_ENTRY, -1, e.getMessage(), "");
+            stop = VcpuStop.failure(VcpuStop.Cause.RUN_FAILED,
+                    e.errno() != 0 ? KvmException.describe(e.errno()) : e.getMessage());
         } catch (RuntimeException | Error e) {
             LOG.log(Level.ERROR, "vCPU " + fd.id() + " thread failed", e);
-            exit = new VcpuExit(ExitReason.UNSUPPORTED, -1, "vCPU thread failed: " + e, "");
+            stop = VcpuStop.failure(VcpuStop.Cause.THREAD_FAILED, e.toString());
         }
         try {
             kick.uninstall();
         } catch (RuntimeException e) {
             LOG.log(Level.ERROR, "vCPU " + fd.id() + ": restoring the thread's signal mask failed", e);
         }
-        result.complete(exit);
+        ended = true;
+        failPendingTasks();
+        result.complete(stop);
     }
 
-    private VcpuExit runUntilStopped() {
+    private VcpuStop runUntilStopped() {
         KvmRun run = fd.kvmRun();
+        boolean completionPending = false;
         while (true) {
             int r = request;
             if (r == STOP_REQUESTED) {
-                return new VcpuExit(ExitReason.INTR, ExitReason.INTR.code(), "", "");
+                return VcpuStop.requested();
             }
             if (r == PAUSE_REQUESTED) {
+                if (completionPending) {
+                    completePendingExit();
+                    completionPending = false;
+                }
                 waitWhilePaused();
                 continue;
             }
@@ -132,14 +167,44 @@ public final class Vcpu implements AutoCloseable {
             try {
                 action = dispatcher.dispatch(run, exitNanos);
             } catch (RuntimeException e) {
-                deviceErrors++;
-                LOG.log(Level.WARNING, "device failed on vCPU " + fd.id() + " exit " + reason + "; access dropped", e);
+                dropFaultedAccess(run, reason, e);
                 action = ExitDispatcher.CONTINUE;
             }
             if (action == ExitDispatcher.STOP) {
                 return describe(run, reason);
             }
+            completionPending = reason == ExitReason.IO || reason == ExitReason.MMIO;
         }
+    }
+
+    /**
+     * A device threw while handling an exit: a read gets all ones (what an absent device returns),
+     * never whatever the previous exit left in {@code kvm_run}; a write is dropped.
+     */
+    private void dropFaultedAccess(KvmRun run, ExitReason reason, RuntimeException e) {
+        long faults = ++deviceErrors;
+        if (reason == ExitReason.IO && run.ioDirection() == KvmRun.IO_IN) {
+            for (int i = 0; i < run.ioCount(); i++) {
+                run.setIoValue(i, Bus.allOnes(run.ioSize()));
+            }
+        } else if (reason == ExitReason.MMIO && !run.mmioIsWrite()) {
+            run.setMmioData(Bus.allOnes(run.mmioLength()));
+        }
+        String line = "device failed on vCPU " + fd.id() + " exit " + reason + "; access dropped (fault " + faults + ")";
+        if (faults <= FAULTS_LOGGED_IN_FULL) {
+            LOG.log(Level.WARNING, line, e);
+        } else if (Long.bitCount(faults) == 1) {
+            LOG.log(Level.WARNING, line + ": " + e + " (stack traces of the first " + FAULTS_LOGGED_IN_FULL
+                    + " only; next line at fault " + 2 * faults + ")");
+        }
+    }
+
+    /** Finishes the instruction of the last I/O or MMIO exit without running the next one. */
+    private void completePendingExit() {
+        KvmRun run = fd.kvmRun();
+        run.setImmediateExit(true);
+        fd.run();
+        kick.drain();
     }
 
     private void waitWhilePaused() {
@@ -147,6 +212,11 @@ public final class Vcpu implements AutoCloseable {
             paused = true;
             pauseLock.notifyAll();
             while (request == PAUSE_REQUESTED) {
+                Runnable task = pausedTasks.poll();
+                if (task != null) {
+                    task.run();
+                    continue;
+                }
                 try {
                     pauseLock.wait();
                 } catch (InterruptedException e) {
@@ -154,12 +224,25 @@ public final class Vcpu implements AutoCloseable {
                     request = STOP_REQUESTED;
                 }
             }
+            runPendingTasks();
             paused = false;
             pauseLock.notifyAll();
         }
     }
 
-    private VcpuExit describe(KvmRun run, ExitReason reason) {
+    private void runPendingTasks() {
+        for (Runnable task = pausedTasks.poll(); task != null; task = pausedTasks.poll()) {
+            task.run();
+        }
+    }
+
+    private void failPendingTasks() {
+        for (Runnable task = pausedTasks.poll(); task != null; task = pausedTasks.poll()) {
+            task.run(); // with ended set, each task fails its future instead of touching the vCPU
+        }
+    }
+
+    private VcpuStop describe(KvmRun run, ExitReason reason) {
         String registers = "";
         if (reason != ExitReason.HLT && reason != ExitReason.SYSTEM_EVENT) {
             try {
@@ -168,7 +251,7 @@ public final class Vcpu implements AutoCloseable {
                 registers = "(registers unavailable: " + e.getMessage() + ")";
             }
         }
-        return new VcpuExit(reason, run.exitReasonCode(), detail(run, reason), registers);
+        return VcpuStop.exit(reason, run.exitReasonCode(), detail(run, reason), registers);
     }
 
     /** What KVM says about a stopping exit, from its part of {@code kvm_run}: one line for the user. */
@@ -184,9 +267,16 @@ public final class Vcpu implements AutoCloseable {
                     + ", dr6 0x" + Long.toHexString(run.debugDr6()) + ", dr7 0x" + Long.toHexString(run.debugDr7());
             case UNKNOWN -> "hardware exit reason 0x" + Long.toHexString(run.hardwareExitReason());
             case SHUTDOWN -> "triple fault";
+            case MEMORY_FAULT -> "KVM could not map guest-physical 0x" + Long.toHexString(run.memoryFaultAddress())
+                    + ", size 0x" + Long.toHexString(run.memoryFaultSize()) + ", flags 0x"
+                    + Long.toHexString(run.memoryFaultFlags())
+                    + ((run.memoryFaultFlags() & MEMORY_FAULT_PRIVATE) != 0 ? " (private memory)" : "");
             default -> "";
         };
     }
+
+    /** KVM_MEMORY_EXIT_FLAG_PRIVATE. */
+    private static final long MEMORY_FAULT_PRIVATE = 1L << 3;
 
     private static String systemEventName(int type) {
         return switch (type) {
@@ -211,14 +301,26 @@ public final class Vcpu implements AutoCloseable {
     }
 
     /**
+     * Asks the loop to pause and kicks it out of KVM_RUN; returns at once. Safe from the vCPU's own
+     * thread (an exit listener): the loop pauses before it enters the guest again.
+     */
+    public void requestPause() {
+        synchronized (pauseLock) {
+            if (request == RUNNING) {
+                request = PAUSE_REQUESTED;
+            }
+        }
+        kick.kick();
+    }
+
+    /**
      * Pauses the guest: returns once the thread is out of KVM_RUN and waiting.
      *
      * @param timeoutMillis how long to wait
      * @return true if paused, false if the vCPU stopped or the wait timed out
      */
     public boolean pause(long timeoutMillis) {
-        request = PAUSE_REQUESTED;
-        kick.kick();
+        requestPause();
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
         synchronized (pauseLock) {
             while (!paused && !result.isDone()) {
@@ -253,25 +355,72 @@ public final class Vcpu implements AutoCloseable {
     }
 
     /**
+     * Runs {@code task} on the vCPU's own thread while it is paused (KVM wants a vCPU's ioctls from
+     * the thread that runs it), and waits for its result. From the vCPU's own thread it runs at
+     * once.
+     *
+     * @param task          what to do with the vCPU, e.g. read or change its registers
+     * @param timeoutMillis how long to wait for the vCPU to take the task
+     * @param <T>           the task's result
+     * @return what the task returned
+     * @throws IllegalStateException if the vCPU is not paused, has stopped, or the task failed
+     */
+    public <T> T whilePaused(Function<VcpuFd, T> task, long timeoutMillis) {
+        synchronized (this) {
+            if (thread == Thread.currentThread()) {
+                return task.apply(fd);
+            }
+        }
+        if (!paused || ended) {
+            throw new IllegalStateException("vCPU " + fd.id() + " is not paused");
+        }
+        CompletableFuture<T> done = new CompletableFuture<>();
+        pausedTasks.add(() -> {
+            if (ended) {
+                done.completeExceptionally(new IllegalStateException("vCPU " + fd.id() + " stopped"));
+                return;
+            }
+            try {
+                done.complete(task.apply(fd));
+            } catch (RuntimeException e) {
+                done.completeExceptionally(e);
+            }
+        });
+        synchronized (pauseLock) {
+            pauseLock.notifyAll();
+        }
+        try {
+            return done.get(timeoutMillis, TimeUnit.MILLISECONDS);
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
+        } catch (TimeoutException e) {
+            throw new IllegalStateException("vCPU " + fd.id() + " did not take the task within " + timeoutMillis + " ms");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for vCPU " + fd.id());
+        }
+    }
+
+    /**
      * Waits for the loop to end.
      *
      * @param timeoutMillis how long to wait
      * @return why it stopped
      * @throws TimeoutException if it is still running
      */
-    public VcpuExit await(long timeoutMillis) throws TimeoutException {
+    public VcpuStop await(long timeoutMillis) throws TimeoutException {
         try {
             return result.get(timeoutMillis, TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new TimeoutException("interrupted while waiting for vCPU " + fd.id());
-        } catch (java.util.concurrent.ExecutionException e) {
+        } catch (ExecutionException e) {
             throw new IllegalStateException(e.getCause());
         }
     }
 
     /** {@return the future completed when the loop ends} */
-    public CompletableFuture<VcpuExit> result() {
+    public CompletableFuture<VcpuStop> result() {
         return result;
     }
 

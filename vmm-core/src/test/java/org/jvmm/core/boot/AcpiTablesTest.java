@@ -19,7 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 class AcpiTablesTest {
 
-    private static final List<VirtioMmioSlot> TWO_SLOTS = List.of(VirtioMmioSlot.of(0), VirtioMmioSlot.of(1));
+    private static final List<VirtioMmioSlot> TWO_SLOTS = List.of(TestLayout.slot(0), TestLayout.slot(1));
 
     private static ByteBuffer le(byte[] bytes) {
         return ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
@@ -39,7 +39,7 @@ class AcpiTablesTest {
 
     @Test
     void everyTableHasAValidHeaderChecksumAndOemId() {
-        AcpiTables.Tables tables = AcpiTables.build(2, TWO_SLOTS);
+        AcpiTables.Tables tables = AcpiTables.build(2, TWO_SLOTS, TestLayout.ACPI);
         for (String signature : List.of("XSDT", "FACP", "APIC", "DSDT")) {
             byte[] t = tables.table(signature);
             assertEquals(signature, ascii(t, 0, 4));
@@ -54,7 +54,7 @@ class AcpiTablesTest {
 
     @Test
     void rsdpPointsToTheXsdtWithBothChecksums() {
-        AcpiTables.Tables tables = AcpiTables.build(1, List.of());
+        AcpiTables.Tables tables = AcpiTables.build(1, List.of(), TestLayout.ACPI);
         byte[] rsdp = tables.table("RSD PTR ");
         assertEquals(AcpiTables.RSDP_ADDRESS, tables.rsdp());
         assertEquals("RSD PTR ", ascii(rsdp, 0, 8));
@@ -72,7 +72,7 @@ class AcpiTablesTest {
 
     @Test
     void fadtIsHardwareReducedWithResetAndSleepRegisters() {
-        AcpiTables.Tables tables = AcpiTables.build(1, List.of());
+        AcpiTables.Tables tables = AcpiTables.build(1, List.of(), TestLayout.ACPI);
         ByteBuffer f = le(tables.table("FACP"));
         assertEquals(276, f.capacity());
         assertEquals(6, f.get(8), "revision");
@@ -85,27 +85,27 @@ class AcpiTablesTest {
         assertEquals(1, f.get(116));
         assertEquals(8, f.get(117));
         assertEquals(1, f.get(119));
-        assertEquals(AcpiTables.RESET_PORT, f.getLong(120));
+        assertEquals(TestLayout.POWER_PORTS + AcpiTables.RESET, f.getLong(120));
         assertEquals(AcpiTables.RESET_VALUE, f.get(128));
         assertEquals(1, f.get(244));
-        assertEquals(AcpiTables.SLEEP_CONTROL_PORT, f.getLong(248));
+        assertEquals(TestLayout.POWER_PORTS + AcpiTables.SLEEP_CONTROL, f.getLong(248));
         assertEquals(1, f.get(256));
-        assertEquals(AcpiTables.SLEEP_STATUS_PORT, f.getLong(260));
+        assertEquals(TestLayout.POWER_PORTS + AcpiTables.SLEEP_STATUS, f.getLong(260));
     }
 
     @Test
     void powerPortWritesDecode() {
-        assertEquals(AcpiTables.PowerAction.POWEROFF, AcpiTables.powerAction(0x600, 0x34));
-        assertEquals(AcpiTables.PowerAction.NONE, AcpiTables.powerAction(0x600, 0x14), "SLP_EN clear");
-        assertEquals(AcpiTables.PowerAction.NONE, AcpiTables.powerAction(0x600, 0x2c), "S3, not S5");
-        assertEquals(AcpiTables.PowerAction.RESET, AcpiTables.powerAction(0x602, 1));
-        assertEquals(AcpiTables.PowerAction.NONE, AcpiTables.powerAction(0x602, 2));
-        assertEquals(AcpiTables.PowerAction.NONE, AcpiTables.powerAction(0x3f8, 1));
+        assertEquals(AcpiTables.PowerAction.POWEROFF, AcpiTables.powerAction(AcpiTables.SLEEP_CONTROL, 0x34));
+        assertEquals(AcpiTables.PowerAction.NONE, AcpiTables.powerAction(AcpiTables.SLEEP_CONTROL, 0x14), "SLP_EN clear");
+        assertEquals(AcpiTables.PowerAction.NONE, AcpiTables.powerAction(AcpiTables.SLEEP_CONTROL, 0x2c), "S3, not S5");
+        assertEquals(AcpiTables.PowerAction.RESET, AcpiTables.powerAction(AcpiTables.RESET, 1));
+        assertEquals(AcpiTables.PowerAction.NONE, AcpiTables.powerAction(AcpiTables.RESET, 2));
+        assertEquals(AcpiTables.PowerAction.NONE, AcpiTables.powerAction(AcpiTables.SLEEP_STATUS, 1));
     }
 
     @Test
     void madtHasOneLocalApicPerVcpuAndTheIoApic() {
-        byte[] madt = AcpiTables.build(3, List.of()).table("APIC");
+        byte[] madt = AcpiTables.build(3, List.of(), TestLayout.ACPI).table("APIC");
         ByteBuffer m = le(madt);
         assertEquals(0xfee0_0000, m.getInt(36), "local APIC address");
         assertEquals(1, m.getInt(40), "PCAT_COMPAT");
@@ -135,13 +135,13 @@ class AcpiTablesTest {
         }
         assertEquals(1, ioapics);
         assertEquals(1, nmis);
-        assertEquals(BootError.TOO_MANY_VCPUS, assertThrows(BootException.class, () -> AcpiTables.build(255, List.of())).error());
-        assertEquals(254 * 8 + 44 + 12 + 6, AcpiTables.build(254, List.of()).table("APIC").length);
+        assertEquals(BootError.TOO_MANY_VCPUS, assertThrows(BootException.class, () -> AcpiTables.build(255, List.of(), TestLayout.ACPI)).error());
+        assertEquals(254 * 8 + 44 + 12 + 6, AcpiTables.build(254, List.of(), TestLayout.ACPI).table("APIC").length);
     }
 
     @Test
     void dsdtCarriesCom1AndOneVirtioDevicePerSlot() {
-        byte[] dsdt = AcpiTables.build(1, TWO_SLOTS).table("DSDT");
+        byte[] dsdt = AcpiTables.build(1, TWO_SLOTS, TestLayout.ACPI).table("DSDT");
         String text = new String(dsdt, StandardCharsets.ISO_8859_1);
         assertTrue(text.contains("COM1"));
         assertTrue(text.contains("V000") && text.contains("V001"));
@@ -159,7 +159,7 @@ class AcpiTablesTest {
         Path iasl = Path.of("/usr/bin/iasl");
         Assumptions.assumeTrue(Files.isExecutable(iasl), "iasl not installed (apt-get install acpica-tools)");
         Path dat = dir.resolve("dsdt.dat");
-        Files.write(dat, AcpiTables.build(1, TWO_SLOTS).table("DSDT"));
+        Files.write(dat, AcpiTables.build(1, TWO_SLOTS, TestLayout.ACPI).table("DSDT"));
         Process p = new ProcessBuilder(iasl.toString(), "-d", dat.toString()).directory(dir.toFile())
                 .redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);

@@ -2,8 +2,6 @@ package org.jvmm.core.boot;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.jvmm.core.kvm.Cpuid;
@@ -15,20 +13,6 @@ class BootCpuTest {
             new CpuidEntry(0, 0, 0, 0xd, 0x68747541, 0x444d4163, 0x69746e65),
             new CpuidEntry(1, 0, 0, 0x00a00f11, 0x0012_0800, (1 << 13) | (1 << 26) | (1 << 27) | 1, 0x178bfbff),
             new CpuidEntry(0xb, 0, 1, 0, 1, 0x100, 7)));
-
-    @Test
-    void lintsBecomeExtIntAndNmiKeepingOtherBits() {
-        byte[] lapic = new byte[1024];
-        ByteBuffer b = ByteBuffer.wrap(lapic).order(ByteOrder.LITTLE_ENDIAN);
-        b.putInt(0x350, 0x0001_0000 | 0x0500 | 0x20);
-        b.putInt(0x360, 0x0001_0000);
-        b.putInt(0x370, 0x1234);
-        ByteBuffer out = ByteBuffer.wrap(BootCpu.withLegacyLints(lapic)).order(ByteOrder.LITTLE_ENDIAN);
-        assertEquals(0x0001_0700 | 0x20, out.getInt(0x350), "LVT0: ExtINT, mask and vector kept");
-        assertEquals(0x0001_0400, out.getInt(0x360), "LVT1: NMI");
-        assertEquals(0x1234, out.getInt(0x370), "LVT error untouched");
-        assertEquals(0x0001_0520, b.getInt(0x350), "input unchanged");
-    }
 
     @Test
     void cpuidCarriesApicIdCpuCountAndHypervisorBit() {

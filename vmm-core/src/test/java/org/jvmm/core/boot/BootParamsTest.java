@@ -174,8 +174,8 @@ class BootParamsTest {
 
     @Test
     void virtioMmioCommandLineEntries() {
-        assertEquals("virtio_mmio.device=4K@0xd0000000:5", VirtioMmioSlot.of(0).commandLineEntry());
-        assertEquals("virtio_mmio.device=4K@0xd0002000:7", VirtioMmioSlot.of(2).commandLineEntry());
+        assertEquals("virtio_mmio.device=4K@0xd0000000:5", TestLayout.slot(0).commandLineEntry());
+        assertEquals("virtio_mmio.device=4K@0xd0002000:7", TestLayout.slot(2).commandLineEntry());
         assertEquals("virtio_mmio.device=1M@0xe0000000:9", new VirtioMmioSlot(0xe000_0000L, 1 << 20, 9).commandLineEntry());
     }
 
@@ -183,20 +183,20 @@ class BootParamsTest {
     void bootParamsLandInGuestMemory() {
         try (Arena arena = Arena.ofConfined()) {
             GuestMemory memory = TestImages.memory(arena, new long[] {0, 64L << 20});
-            LinuxBoot boot = new LinuxBoot(memory, 2);
+            LinuxBoot boot = new LinuxBoot(memory, 2, TestLayout.LINUX);
             LoadedKernel kernel = boot.loadKernel(KernelImage.parse(TestImages.bzImage()));
             CommandLine line = CommandLine.forKernel(kernel).append("console=ttyS0");
-            AcpiTables.Tables acpi = boot.writeAcpi(List.of(VirtioMmioSlot.of(0)));
+            AcpiTables.Tables acpi = boot.writeAcpi(List.of(TestLayout.slot(0)));
             boot.writeBootParams(kernel, line, Optional.empty(), acpi.rsdp());
-            assertEquals(LinuxBoot.CMDLINE_ADDRESS, memory.readInt(LinuxBoot.ZERO_PAGE_ADDRESS + 0x228));
-            assertEquals("console=ttyS0\0", new String(memory.slice(LinuxBoot.CMDLINE_ADDRESS, 14)
+            assertEquals(TestLayout.CMDLINE, memory.readInt(TestLayout.ZERO_PAGE + 0x228));
+            assertEquals("console=ttyS0\0", new String(memory.slice(TestLayout.CMDLINE, 14)
                     .toArray(java.lang.foreign.ValueLayout.JAVA_BYTE), StandardCharsets.US_ASCII));
-            assertEquals(AcpiTables.RSDP_ADDRESS, memory.readLong(LinuxBoot.ZERO_PAGE_ADDRESS + 0x70));
+            assertEquals(AcpiTables.RSDP_ADDRESS, memory.readLong(TestLayout.ZERO_PAGE + 0x70));
             assertEquals(0x2052_5450_2044_5352L, memory.readLong(AcpiTables.RSDP_ADDRESS), "'RSD PTR ' in memory");
             boot.writeCpuTables();
-            assertEquals(0x00af_9b00_0000_ffffL, memory.readLong(LinuxBoot.GDT_ADDRESS + BootCpu.BOOT_CS), "__BOOT_CS");
-            assertEquals(0x00cf_9300_0000_ffffL, memory.readLong(LinuxBoot.GDT_ADDRESS + BootCpu.BOOT_DS), "__BOOT_DS");
-            assertEquals(LinuxBoot.PML4_ADDRESS + 0x1000 | 7, memory.readLong(LinuxBoot.PML4_ADDRESS), "PML4 -> PDPT");
+            assertEquals(0x00af_9b00_0000_ffffL, memory.readLong(TestLayout.GDT + BootCpu.BOOT_CS), "__BOOT_CS");
+            assertEquals(0x00cf_9300_0000_ffffL, memory.readLong(TestLayout.GDT + BootCpu.BOOT_DS), "__BOOT_DS");
+            assertEquals(TestLayout.PAGE_TABLES + 0x1000 | 7, memory.readLong(TestLayout.PAGE_TABLES), "PML4 -> PDPT");
         }
     }
 }

@@ -27,7 +27,7 @@ import org.jvmm.core.memory.RegionGuestMemory;
 class CommandLineFuzzTest {
 
     /** RAM from 0 to the end of the command line area: the zero page at 0x7000, the line at 0x20000. */
-    private static final long RAM = LinuxBoot.CMDLINE_ADDRESS + LinuxBoot.CMDLINE_AREA;
+    private static final long RAM = TestLayout.CMDLINE + TestLayout.CMDLINE_AREA;
     private static final long GUARD = 4096;
     private static final byte GUARD_BYTE = (byte) 0xA5;
     private static final MemorySegment ALL = Arena.global().allocate(RAM + GUARD, 4096).fill(GUARD_BYTE);
@@ -132,19 +132,19 @@ class CommandLineFuzzTest {
         byte[] bytes = line.toBytes();
         ZeroPage page;
         try {
-            page = new LinuxBoot(MEMORY, 1).writeBootParams(kernel, line, Optional.empty(), 0);
+            page = new LinuxBoot(MEMORY, 1, TestLayout.LINUX).writeBootParams(kernel, line, Optional.empty(), 0);
         } catch (BootException e) {
             assertEquals(BootError.CMDLINE_TOO_LONG, e.error(), e.getMessage());
-            assertTrue(bytes.length > LinuxBoot.CMDLINE_AREA, "a line that fits jvmm's area refused: " + e.getMessage());
+            assertTrue(bytes.length > TestLayout.CMDLINE_AREA, "a line that fits jvmm's area refused: " + e.getMessage());
             return;
         }
-        MemorySegment written = MEMORY.slice(LinuxBoot.CMDLINE_ADDRESS, bytes.length);
+        MemorySegment written = MEMORY.slice(TestLayout.CMDLINE, bytes.length);
         assertEquals(-1, written.mismatch(MemorySegment.ofArray(bytes)), "command line in guest memory");
         ByteBuffer zeroPage = ByteBuffer.wrap(page.toBytes()).order(ByteOrder.LITTLE_ENDIAN);
-        assertEquals(LinuxBoot.CMDLINE_ADDRESS, Integer.toUnsignedLong(zeroPage.getInt(ZeroPage.CMD_LINE_PTR)));
+        assertEquals(TestLayout.CMDLINE, Integer.toUnsignedLong(zeroPage.getInt(ZeroPage.CMD_LINE_PTR)));
         assertEquals(0, zeroPage.getInt(ZeroPage.EXT_CMD_LINE_PTR));
         assertEquals(zeroPage.getInt(ZeroPage.CMD_LINE_PTR),
-                MEMORY.readInt(LinuxBoot.ZERO_PAGE_ADDRESS + ZeroPage.CMD_LINE_PTR), "zero page in guest memory");
+                MEMORY.readInt(TestLayout.ZERO_PAGE + ZeroPage.CMD_LINE_PTR), "zero page in guest memory");
         assertEquals(-1, ALL.asSlice(RAM, GUARD).mismatch(GUARD_PATTERN), "written past guest RAM");
     }
 

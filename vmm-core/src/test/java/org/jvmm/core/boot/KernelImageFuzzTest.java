@@ -150,11 +150,11 @@ class KernelImageFuzzTest {
     }
 
     private static void checkBootParams(LoadedKernel loaded, long initrdSize) {
-        byte[] page = new ZeroPage(loaded.header()).commandLine(LinuxBoot.CMDLINE_ADDRESS).e820(E820).toBytes();
+        byte[] page = new ZeroPage(loaded.header()).commandLine(TestLayout.CMDLINE).e820(E820).toBytes();
         ByteBuffer b = ByteBuffer.wrap(page).order(ByteOrder.LITTLE_ENDIAN);
         assertEquals(ZeroPage.SIZE, page.length);
         assertEquals(SetupHeader.MAGIC, b.getInt(ZeroPage.HEADER));
-        assertEquals(LinuxBoot.CMDLINE_ADDRESS, Integer.toUnsignedLong(b.getInt(ZeroPage.CMD_LINE_PTR)));
+        assertEquals(TestLayout.CMDLINE, Integer.toUnsignedLong(b.getInt(ZeroPage.CMD_LINE_PTR)));
         CommandLine line = CommandLine.forKernel(loaded);
         assertTrue(line.maxLength() > 0);
         try {

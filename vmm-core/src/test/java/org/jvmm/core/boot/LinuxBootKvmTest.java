@@ -25,7 +25,7 @@ import org.jvmm.core.memory.GuestRam;
 import org.jvmm.core.stats.ExitStats;
 import org.jvmm.core.vcpu.ExitDispatcher;
 import org.jvmm.core.vcpu.Vcpu;
-import org.jvmm.core.vcpu.VcpuExit;
+import org.jvmm.core.vcpu.VcpuStop;
 
 /**
  * Boots Debian's kernel (from scripts/env/fetch-guest.sh's cache) with {@link LinuxBoot} and checks, from
@@ -89,13 +89,13 @@ class LinuxBootKvmTest {
 
         Uart8250StandIn uart = new Uart8250StandIn();
         try (Kvm kvm = Kvm.open(); VmFd vm = kvm.createVm()) {
-            LinuxBoot.configureVm(vm);
+            LinuxBoot.configureVm(vm, TestLayout.LINUX);
             GuestRam ram = GuestRam.allocate(RAM);
             vm.addRam(ram);
-            LinuxBoot boot = new LinuxBoot(ram.memory(), 1);
+            LinuxBoot boot = new LinuxBoot(ram.memory(), 1, TestLayout.LINUX);
             LoadedKernel kernel = boot.loadKernel(KernelImage.read(kernelFile));
             Initrd initrd = boot.loadInitrd(Files.readAllBytes(initrdFile), kernel);
-            VirtioMmioSlot slot = VirtioMmioSlot.of(0);
+            VirtioMmioSlot slot = TestLayout.slot(0);
             AcpiTables.Tables acpi = boot.writeAcpi(List.of(slot));
             CommandLine cmdline = CommandLine.forKernel(kernel)
                     .append("earlyprintk=serial console=ttyS0 panic=-1")
@@ -106,7 +106,7 @@ class LinuxBootKvmTest {
             boot.configureVcpu(vcpuFd, kvm.supportedCpuid(), BootCpu.CpuidOptions.NONE, kernel);
 
             Bus pio = new Bus("pio");
-            pio.register("com1", new AddressRange(AcpiTables.COM1_PORT, 8), uart);
+            pio.register("com1", new AddressRange(TestLayout.COM1_PORT, 8), uart);
             Vcpu vcpu = new Vcpu(vcpuFd, new ExitDispatcher(pio, new Bus("mmio"), new ExitStats(0, 0)));
             long start = System.nanoTime();
             vcpu.start();
@@ -122,7 +122,7 @@ class LinuxBootKvmTest {
                 wanted.put("init marker", Pattern.compile("JVMM_GUEST_INIT_OK"));
             }
             long deadline = start + (full ? 900L : 300L) * 1_000_000_000L;
-            VcpuExit exit = null;
+            VcpuStop exit = null;
             while (System.nanoTime() < deadline && milestones.size() < wanted.size()) {
                 Thread.sleep(50);
                 String log = uart.output();

@@ -14,7 +14,7 @@ import org.jvmm.core.testing.RequiresKvm;
 import org.jvmm.core.testing.TestMachine;
 import org.jvmm.core.vcpu.ExitDispatcher;
 import org.jvmm.core.vcpu.Vcpu;
-import org.jvmm.core.vcpu.VcpuExit;
+import org.jvmm.core.vcpu.VcpuStop;
 import org.junit.jupiter.api.Test;
 
 /** KVM's binary stats fd read through KvmCounters while a guest exits. */
@@ -31,7 +31,7 @@ class KvmCountersGuestTest {
                 assertTrue(before.containsKey("vcpu.exits"), before.keySet().toString());
                 assertTrue(before.keySet().stream().anyMatch(k -> k.startsWith("vm.")), before.keySet().toString());
                 long start = System.nanoTime();
-                VcpuExit exit = Guests.runToEnd(new Vcpu(fd, dispatcher));
+                VcpuStop exit = Guests.runToEnd(new Vcpu(fd, dispatcher));
                 long wallNanos = System.nanoTime() - start;
                 assertEquals(ExitReason.HLT, exit.reason());
                 Map<String, Long> delta = KvmCounters.delta(before, counters.sample());

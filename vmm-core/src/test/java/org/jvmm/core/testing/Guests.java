@@ -2,7 +2,7 @@ package org.jvmm.core.testing;
 
 import java.util.concurrent.TimeoutException;
 import org.jvmm.core.vcpu.Vcpu;
-import org.jvmm.core.vcpu.VcpuExit;
+import org.jvmm.core.vcpu.VcpuStop;
 
 /** Hand-assembled guest code shared by the KVM tests, and a way to run a vCPU to its end. */
 public final class Guests {
@@ -41,7 +41,7 @@ public final class Guests {
      * @param vcpu the vCPU, not started
      * @return why it stopped
      */
-    public static VcpuExit runToEnd(Vcpu vcpu) {
+    public static VcpuStop runToEnd(Vcpu vcpu) {
         try (vcpu) {
             return vcpu.start().await(TIMEOUT_MILLIS);
         } catch (TimeoutException e) {

@@ -44,7 +44,7 @@ class CpuModeGuestTest {
         try (TestMachine m = TestMachine.create(4 << 20)) {
             StateProbe probe = m.port("probe", 0x10, 8, new StateProbe());
             probe.vcpu = m.longModeVcpu(0, code);
-            VcpuExit exit = Guests.runToEnd(new Vcpu(probe.vcpu, m.dispatcher(0)));
+            VcpuStop exit = Guests.runToEnd(new Vcpu(probe.vcpu, m.dispatcher(0)));
 
             assertEquals(ExitReason.HLT, exit.reason(), exit + "\n" + exit.registers());
             assertEquals(List.of(0x42L, 0x1234abcdL), probe.writes());
@@ -67,7 +67,7 @@ class CpuModeGuestTest {
             m.memory.write(TestMachine.LONG_MODE_ENTRY, code);
             probe.vcpu = m.vcpu(0);
             X86Setup.protectedMode(probe.vcpu, m.memory, TestMachine.GDT, TestMachine.LONG_MODE_ENTRY, TestMachine.LONG_MODE_STACK);
-            VcpuExit exit = Guests.runToEnd(new Vcpu(probe.vcpu, m.dispatcher(0)));
+            VcpuStop exit = Guests.runToEnd(new Vcpu(probe.vcpu, m.dispatcher(0)));
 
             assertEquals(ExitReason.HLT, exit.reason(), exit + "\n" + exit.registers());
             assertEquals(List.of(0x12345678L), probe.writes(), "a 16-bit decode would have written 0x5678 and run on");
@@ -90,7 +90,7 @@ class CpuModeGuestTest {
             probe.vcpu = m.longModeVcpu(0, code);
             X86Setup.dropToRing3(probe.vcpu, TestMachine.LONG_MODE_ENTRY, TestMachine.LONG_MODE_STACK);
             ExitDispatcher dispatcher = m.dispatcher(0);
-            VcpuExit exit = Guests.runToEnd(new Vcpu(probe.vcpu, dispatcher));
+            VcpuStop exit = Guests.runToEnd(new Vcpu(probe.vcpu, dispatcher));
 
             assertEquals(List.of(0x33L), probe.writes());
             assertEquals(3, probe.sregs.segment(SpecialRegisters.Segment.CS).dpl(), "CPL 3 at the out");
@@ -106,7 +106,7 @@ class CpuModeGuestTest {
         try (TestMachine m = TestMachine.create(1 << 20)) {
             ExitDispatcher dispatcher = m.dispatcher(0);
             VcpuFd vcpu = m.realModeVcpu(0, new byte[] {(byte) 0x90, (byte) 0x90, (byte) 0xf4}); // nop; nop; hlt
-            VcpuExit exit = Guests.runToEnd(new Vcpu(vcpu, dispatcher));
+            VcpuStop exit = Guests.runToEnd(new Vcpu(vcpu, dispatcher));
             assertEquals(ExitReason.HLT, exit.reason());
             assertEquals(5, exit.rawReason());
             assertTrue(!exit.isError());
@@ -121,7 +121,7 @@ class CpuModeGuestTest {
             VcpuFd vcpu = m.longModeVcpu(0, new byte[] {0x0f, 0x0b}); // ud2, with no IDT to handle #UD
             vcpu.setSpecialRegisters(vcpu.getSpecialRegisters().idt(0, 0));
             ExitDispatcher dispatcher = m.dispatcher(0);
-            VcpuExit exit = Guests.runToEnd(new Vcpu(vcpu, dispatcher));
+            VcpuStop exit = Guests.runToEnd(new Vcpu(vcpu, dispatcher));
             assertEquals(ExitReason.SHUTDOWN, exit.reason(), exit.toString());
             assertEquals("SHUTDOWN: triple fault", exit.toString());
             assertTrue(exit.isError(), "a triple fault is a crash");

@@ -94,4 +94,27 @@ class ExitDetailTest {
         assertEquals("triple fault", Vcpu.detail(run, ExitReason.SHUTDOWN));
         assertEquals("", Vcpu.detail(run, ExitReason.HLT));
     }
+
+    @Test
+    void memoryFaultNamesTheAddressSizeAndPrivateFlag() {
+        // struct kvm_run's memory_fault (Linux 6.8): flags, gpa, size at the start of the exit union.
+        long at = offset("exit");
+        image.set(ValueLayout.JAVA_LONG, at, 1L << 3);
+        image.set(ValueLayout.JAVA_LONG, at + 8, 0x1_2345_6000L);
+        image.set(ValueLayout.JAVA_LONG, at + 16, 0x1000);
+        assertEquals("KVM could not map guest-physical 0x123456000, size 0x1000, flags 0x8 (private memory)",
+                Vcpu.detail(run, ExitReason.MEMORY_FAULT));
+    }
+
+    @Test
+    void stopsNameTheirCauseNotAnExitReason() {
+        assertEquals("KVM_RUN failed: EFAULT (Bad address)",
+                VcpuStop.failure(VcpuStop.Cause.RUN_FAILED, org.jvmm.core.kvm.KvmException.describe(14)).toString());
+        assertEquals("vCPU thread failed: java.lang.IllegalStateException: boom",
+                VcpuStop.failure(VcpuStop.Cause.THREAD_FAILED, "java.lang.IllegalStateException: boom").toString());
+        assertEquals(true, VcpuStop.failure(VcpuStop.Cause.RUN_FAILED, "x").isError());
+        assertEquals(false, VcpuStop.requested().isError());
+        assertEquals(false, VcpuStop.exit(ExitReason.HLT, ExitReason.HLT.code(), "", "").isError());
+        assertEquals(true, VcpuStop.exit(ExitReason.SHUTDOWN, ExitReason.SHUTDOWN.code(), "triple fault", "").isError());
+    }
 }

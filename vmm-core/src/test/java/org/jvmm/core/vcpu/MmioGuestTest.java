@@ -55,7 +55,7 @@ class MmioGuestTest {
             }));
             m.memory.writeLong(RESULTS + 32, 0);
             ExitDispatcher dispatcher = m.dispatcher(0);
-            VcpuExit exit = Guests.runToEnd(new Vcpu(m.longModeVcpu(0, CODE), dispatcher));
+            VcpuStop exit = Guests.runToEnd(new Vcpu(m.longModeVcpu(0, CODE), dispatcher));
 
             assertEquals(ExitReason.HLT, exit.reason(), exit + "\n" + exit.registers());
             assertEquals(List.of(

@@ -44,7 +44,7 @@ class PioExitCostGuestTest {
             ExitDispatcher dispatcher = m.dispatcher(0);
             Vcpu vcpu = new Vcpu(m.realModeVcpu(0, Guests.outLoop(0x10, 0, EXITS)), dispatcher);
             long start = System.nanoTime();
-            VcpuExit exit = Guests.runToEnd(vcpu);
+            VcpuStop exit = Guests.runToEnd(vcpu);
             long elapsed = System.nanoTime() - start;
             assertEquals(ExitReason.HLT, exit.reason());
             assertEquals(EXITS, counter.writes);

@@ -23,7 +23,7 @@ class PioGuestTest {
         try (TestMachine m = TestMachine.create(1 << 20)) {
             RecordingDevice debug = m.port("debug", 0x10, 1, new RecordingDevice());
             ExitDispatcher dispatcher = m.dispatcher(0);
-            VcpuExit exit = Guests.runToEnd(new Vcpu(m.realModeVcpu(0, Guests.outLoop(0x10, 0xf0, 300)), dispatcher));
+            VcpuStop exit = Guests.runToEnd(new Vcpu(m.realModeVcpu(0, Guests.outLoop(0x10, 0xf0, 300)), dispatcher));
 
             assertEquals(ExitReason.HLT, exit.reason(), exit.toString());
             List<Long> expected = new ArrayList<>();
@@ -61,7 +61,7 @@ class PioGuestTest {
                     offset == 0 ? 0x5a : 0x1234));
             RecordingDevice echo = m.port("echo", 0x10, 8, new RecordingDevice());
             ExitDispatcher dispatcher = m.dispatcher(0);
-            VcpuExit exit = Guests.runToEnd(new Vcpu(m.realModeVcpu(0, code), dispatcher));
+            VcpuStop exit = Guests.runToEnd(new Vcpu(m.realModeVcpu(0, code), dispatcher));
 
             assertEquals(ExitReason.HLT, exit.reason(), exit.toString());
             assertEquals(List.of(new Access(false, 0, 1, 0x5a), new Access(false, 2, 2, 0x1234)), answers.accesses());
@@ -97,7 +97,7 @@ class PioGuestTest {
             int[] next = {0xa0};
             RecordingDevice source = m.port("source", 0x20, 1, new RecordingDevice((offset, size) -> next[0]++));
             ExitDispatcher dispatcher = m.dispatcher(0);
-            VcpuExit exit = Guests.runToEnd(new Vcpu(m.realModeVcpu(0, code), dispatcher));
+            VcpuStop exit = Guests.runToEnd(new Vcpu(m.realModeVcpu(0, code), dispatcher));
 
             assertEquals(ExitReason.HLT, exit.reason(), exit.toString());
             StringBuilder got = new StringBuilder();

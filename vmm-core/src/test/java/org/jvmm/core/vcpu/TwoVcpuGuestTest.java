@@ -59,8 +59,8 @@ class TwoVcpuGuestTest {
             try (a; b) {
                 a.start();
                 b.start();
-                VcpuExit exitA = a.await(Guests.TIMEOUT_MILLIS);
-                VcpuExit exitB = b.await(Guests.TIMEOUT_MILLIS);
+                VcpuStop exitA = a.await(Guests.TIMEOUT_MILLIS);
+                VcpuStop exitB = b.await(Guests.TIMEOUT_MILLIS);
                 assertEquals(ExitReason.HLT, exitA.reason(), exitA.toString());
                 assertEquals(ExitReason.HLT, exitB.reason(), exitB.toString());
                 assertEquals(0, a.deviceErrors() + b.deviceErrors());

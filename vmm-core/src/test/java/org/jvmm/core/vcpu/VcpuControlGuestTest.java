@@ -54,7 +54,7 @@ class VcpuControlGuestTest {
                 assertFalse(vcpu.result().isDone(), "a spinning guest does not stop by itself");
                 long start = System.nanoTime();
                 vcpu.stop();
-                VcpuExit exit = vcpu.await(10_000);
+                VcpuStop exit = vcpu.await(10_000);
                 long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
                 assertEquals(ExitReason.INTR, exit.reason());
                 assertFalse(exit.isError());

@@ -71,7 +71,8 @@ public final class VirtioMmioTransport implements BusDevice {
     static final int REG_QUEUE_NUM_MAX = 0x034;
     static final int REG_QUEUE_NUM = 0x038;
     static final int REG_QUEUE_READY = 0x044;
-    static final int REG_QUEUE_NOTIFY = 0x050;
+    /** QueueNotify: the register a driver writes a queue index to; a machine may hand it to an ioeventfd. */
+    public static final int REG_QUEUE_NOTIFY = 0x050;
     static final int REG_INTERRUPT_STATUS = 0x060;
     static final int REG_INTERRUPT_ACK = 0x064;
     static final int REG_STATUS = 0x070;
@@ -130,6 +131,24 @@ public final class VirtioMmioTransport implements BusDevice {
      * @param observer told about notifications, interrupts, processed chains and device errors
      */
     public VirtioMmioTransport(VirtioDevice device, GuestMemory memory, InterruptLine irq, VirtioObserver observer) {
+        this(device, memory, irq, observer, 0);
+    }
+
+    /**
+     * Creates a transport that withholds some of its features, to compare a driver's behaviour with
+     * and without them (VIRTIO_F_EVENT_IDX, say).
+     *
+     * @param device   the device
+     * @param memory   the guest's memory, where the queues live
+     * @param irq      the line to raise; {@link InterruptLine#NONE} for a polling guest
+     * @param observer told about notifications, interrupts, processed chains and device errors
+     * @param withheld feature bits not to offer ({@link VirtioFeatures#bit}); VERSION_1 cannot be withheld
+     */
+    public VirtioMmioTransport(VirtioDevice device, GuestMemory memory, InterruptLine irq, VirtioObserver observer,
+                               long withheld) {
+        if ((withheld & VirtioFeatures.bit(VirtioFeatures.VERSION_1)) != 0) {
+            throw new IllegalArgumentException("VIRTIO_F_VERSION_1 is what a virtio-mmio version 2 device is");
+        }
         this.device = Objects.requireNonNull(device, "device");
         this.memory = Objects.requireNonNull(memory, "memory");
         this.irq = Objects.requireNonNull(irq, "irq");
@@ -138,7 +157,7 @@ public final class VirtioMmioTransport implements BusDevice {
         for (int i = 0; i < queues.length; i++) {
             queues[i] = new Virtqueue(device.queueMaxSize(i));
         }
-        this.offered = device.features() | VirtioFeatures.TRANSPORT_FEATURES;
+        this.offered = (device.features() | VirtioFeatures.TRANSPORT_FEATURES) & ~withheld;
     }
 
     /** {@return the device behind this transport} */

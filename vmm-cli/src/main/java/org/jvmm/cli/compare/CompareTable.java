@@ -1,0 +1,59 @@
+package org.jvmm.cli.compare;
+
+import java.io.PrintStream;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/** The {@code jvmm compare} table: one line per path, grouped by workload, with the notes under each. */
+public final class CompareTable {
+    private CompareTable() {}
+
+    /**
+     * Prints the table.
+     *
+     * @param rows the rows
+     * @param out  where
+     */
+    public static void print(List<Row> rows, PrintStream out) {
+        out.printf(Locale.ROOT, "%-34s %9s %4s %10s %10s %9s %9s %10s %9s %9s %9s  %s%n", "PATH", "BYTES", "OK",
+                "USER EXITS", "KVM EXITS", "USER/KiB", "KVM/KiB", "WALL ms", "MiB/s", "USER x", "KVM x", "USER EXITS BY REASON");
+        String workload = "";
+        for (Row r : rows) {
+            if (!r.workload().equals(workload)) {
+                workload = r.workload();
+                out.println(workload.equals("console") ? "-- console output" : "-- block reads");
+            }
+            out.printf(Locale.ROOT, "%-34s %9d %4s %10d %10s %9s %9s %10s %9s %9s %9s  %s%n", r.path(), r.bytes(),
+                    r.verified() ? "yes" : "NO", r.userExits(), r.kvmExits() == null ? "-" : r.kvmExits().toString(),
+                    num(r.userExitsPerKib(), "%.3f"), num(r.kvmExitsPerKib(), "%.3f"), num(r.wallMs(), "%.1f"),
+                    num(r.mibPerS(), "%.3f"), num(r.userReduction(), "%.0f"), num(r.kvmReduction(), "%.0f"),
+                    reasons(r.userByReason()));
+            if (!r.note().isEmpty()) {
+                out.println("    note: " + r.note());
+            }
+        }
+        out.println();
+        out.println("USER: exits that reached jvmm (KVM_RUN returned); KVM: the vCPU 'exits' counter of KVM's stats fd,");
+        out.println("which also counts exits handled in the kernel. x: reduction against the port-I/O row (exits per KiB).");
+    }
+
+    /**
+     * The user-space exits by reason, compact.
+     *
+     * @param byReason exits by reason name
+     * @return e.g. "IO 131072, MMIO 2", or "-" for none
+     */
+    public static String reasons(Map<String, Long> byReason) {
+        if (byReason.isEmpty()) {
+            return "-";
+        }
+        StringBuilder text = new StringBuilder();
+        byReason.forEach((reason, count) -> text.append(text.isEmpty() ? "" : ", ").append(reason).append(' ').append(count));
+        return text.toString();
+    }
+
+    private static String num(Double d, String format) {
+        return d == null || d.isNaN() ? "-" : String.format(Locale.ROOT, format, d);
+    }
+}
