@@ -2,6 +2,8 @@
  * (queue 1) of the virtio-console in slot args[3], in buffers of args[2] bytes (default 4096), as
  * many in flight as the queue (size limit args[5], default 256) and RAM allow, and waits until the
  * device has used them all. args[1]: bit 0 EVENT_IDX, bit 1 interrupts (else it polls the used ring).
+ * args[6]: if not 0, a port the guest reports to at the end with one 4-byte write of the bytes sent
+ * (a device of the embedder's own, examples/embed).
  * results[0] = bytes sent, [1] = notifications (QueueNotify writes), [2] = buffers, [3] = queue size. */
 #include "virtio.h"
 
@@ -71,6 +73,8 @@ int guest_main(void)
         if (!got && sent < total)
             virtq_wait(&txq);
     }
+    if (params->args[6] != 0 && params->args[6] <= 0xffff)
+        outl((uint16_t)params->args[6], (uint32_t)sent);
     rt_result(0, sent);
     rt_result(1, txq.notifies);
     rt_result(2, buffers);

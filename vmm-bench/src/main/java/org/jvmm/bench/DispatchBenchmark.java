@@ -1,5 +1,6 @@
 package org.jvmm.bench;
 
+import org.jvmm.machine.MemoryMap;
 import java.io.OutputStream;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -50,8 +51,8 @@ import org.openjdk.jmh.annotations.Warmup;
 @Fork(value = 1, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED"})
 public class DispatchBenchmark {
 
-    static final int COM1 = 0x3f8;
-    static final long VIRTIO_BASE = 0xd000_0000L;
+    static final int COM1 = (int) MemoryMap.COM1.base();
+    static final long VIRTIO_BASE = MemoryMap.VIRTIO_BASE;
     /** VIRTIO_MMIO_QUEUE_NOTIFY (package-private in the transport). */
     static final int QUEUE_NOTIFY = 0x050;
     static final long DATA_OFFSET = 2048;
@@ -76,7 +77,7 @@ public class DispatchBenchmark {
         serial = new Serial(InterruptLine.NONE, OutputStream.nullOutputStream());
         virtio = new VirtioMmioTransport(new IdleDevice(), ram.memory(), InterruptLine.NONE);
         Bus pio = new Bus("pio");
-        pio.register("serial", Serial.COM1, serial);
+        pio.register("serial", MemoryMap.COM1, serial);
         Bus mmio = new Bus("mmio");
         mmio.register("virtio", new AddressRange(VIRTIO_BASE, VirtioMmioTransport.SIZE), virtio);
         ExitStats exitStats = new ExitStats(0, 1);

@@ -1,5 +1,6 @@
 package org.jvmm.bench;
 
+import org.jvmm.machine.MemoryMap;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -46,8 +47,8 @@ import org.openjdk.jmh.annotations.Warmup;
 public class KvmLifecycleBenchmark {
 
     static final long RAM_SIZE = 0x10000;
-    static final long ENTRY = 0x7c00;
-    static final long STACK = 0x7000;
+    static final long ENTRY = MemoryMap.REAL_MODE_ENTRY;
+    static final long STACK = MemoryMap.REAL_MODE_STACK;
     static final byte[] HLT = {(byte) 0xf4};
 
     private Kvm kvm;

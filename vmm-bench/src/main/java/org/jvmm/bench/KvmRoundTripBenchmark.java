@@ -1,5 +1,6 @@
 package org.jvmm.bench;
 
+import org.jvmm.machine.MemoryMap;
 import java.nio.file.Files;
 import java.util.concurrent.TimeUnit;
 import org.jvmm.core.arch.X86Setup;
@@ -73,8 +74,8 @@ public class KvmRoundTripBenchmark {
     static final int IOEVENTFD_EXITS = 10;
 
     static final long RAM_SIZE = 0x10000;
-    static final long ENTRY = 0x7c00;
-    static final long STACK = 0x7000;
+    static final long ENTRY = MemoryMap.REAL_MODE_ENTRY;
+    static final long STACK = MemoryMap.REAL_MODE_STACK;
     static final int DEVICE_PORT = 0x10;
     static final int IOEVENTFD_PORT = 0x30;
     static final long MMIO_BASE = 0x10000;

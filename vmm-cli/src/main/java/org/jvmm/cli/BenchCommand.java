@@ -1,5 +1,6 @@
 package org.jvmm.cli;
 
+import org.jvmm.machine.MemoryMap;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -97,9 +98,9 @@ final class BenchCommand implements Callable<Integer> {
         try (Kvm kvm = Kvm.open(); VmFd vm = kvm.createVm()) {
             GuestRam ram = GuestRam.allocate(0x10000);
             vm.addRam(ram);
-            ram.memory().write(0x7c00, loopGuest(exits));
+            ram.memory().write(MemoryMap.REAL_MODE_ENTRY, loopGuest(exits));
             VcpuFd fd = vm.createVcpu(0);
-            X86Setup.realMode(fd, 0, 0x7c00, 0x7000);
+            X86Setup.realMode(fd, 0, MemoryMap.REAL_MODE_ENTRY, MemoryMap.REAL_MODE_STACK);
             Bus pio = new Bus("pio");
             long[] sink = new long[1];
             pio.register("sink", new AddressRange(0x10, 1), new BusDevice() {

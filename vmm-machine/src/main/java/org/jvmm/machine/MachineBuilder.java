@@ -199,6 +199,10 @@ public final class MachineBuilder {
         if (boot instanceof KernelBoot && !irqchip) {
             throw new MachineConfigException("a Linux guest needs the in-kernel irqchip");
         }
+        if (boot instanceof RawPayload raw && raw.mode() == CpuMode.LONG && cpus > MemoryMap.MAX_RAW_LONG_MODE_CPUS) {
+            throw new MachineConfigException("a raw long-mode payload has stacks for " + MemoryMap.MAX_RAW_LONG_MODE_CPUS
+                    + " vCPUs at most, not " + cpus);
+        }
         if (boot instanceof RawPayload raw) {
             long limit = raw.mode() == CpuMode.LONG ? Math.min(memory, MemoryMap.MMIO_HOLE) : MemoryMap.REAL_MODE_LIMIT;
             if (raw.entry() + raw.image().length > limit) {

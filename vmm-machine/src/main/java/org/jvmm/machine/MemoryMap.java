@@ -6,6 +6,9 @@ import org.jvmm.core.boot.LinuxBoot;
 import org.jvmm.core.boot.VirtioMmioSlot;
 import org.jvmm.core.bus.AddressRange;
 import org.jvmm.core.memory.GuestRam;
+import org.jvmm.devices.ata.AtaPio;
+import org.jvmm.devices.debug.DebugExit;
+import org.jvmm.devices.serial.Serial;
 
 /**
  * Every guest-physical address, port, GSI and slot of jvmm's machine, defined here once. The raw and
@@ -68,6 +71,10 @@ public final class MemoryMap {
     public static final long LONG_MODE_STACK = 0x1f_f000;
     /** Stack spacing between vCPUs: vCPU n starts with rsp = LONG_MODE_STACK - n * STACK_STRIDE. */
     public static final long STACK_STRIDE = 0x1_0000;
+    /** End of the raw long-mode page tables: no vCPU's stack may reach below it. */
+    public static final long RAW_STACK_FLOOR = RAW_PAGE_TABLES + 6 * 0x1000;
+    /** vCPUs whose raw long-mode stacks fit between {@link #RAW_STACK_FLOOR} and {@link #LONG_MODE_STACK}. */
+    public static final int MAX_RAW_LONG_MODE_CPUS = (int) ((LONG_MODE_STACK - RAW_STACK_FLOOR) / STACK_STRIDE);
 
     // ---- Linux (docs/linux-boot.md)
 
@@ -106,15 +113,15 @@ public final class MemoryMap {
     // ---- ports
 
     /** COM1, the 8250 UART. */
-    public static final AddressRange COM1 = new AddressRange(0x3f8, 8);
+    public static final AddressRange COM1 = new AddressRange(0x3f8, Serial.PORTS);
     /** COM1's GSI (ISA IRQ 4). */
     public static final int COM1_GSI = 4;
     /** The i8042 keyboard controller's data and command ports (0x60-0x64). */
-    public static final AddressRange I8042 = new AddressRange(0x60, 5);
+    public static final AddressRange I8042 = new AddressRange(0x60, org.jvmm.devices.i8042.I8042.PORTS);
     /** The debug-exit port, at QEMU's isa-debug-exit address. */
-    public static final AddressRange DEBUG_EXIT = new AddressRange(0xf4, 1);
+    public static final AddressRange DEBUG_EXIT = new AddressRange(0xf4, DebugExit.PORTS);
     /** The ATA-PIO block device's command block. */
-    public static final AddressRange ATA_PIO = new AddressRange(0x1f0, 8);
+    public static final AddressRange ATA_PIO = new AddressRange(0x1f0, AtaPio.PORTS);
     /** The ACPI power ports: sleep control, sleep status, reset (Linux guests). */
     public static final AddressRange ACPI_POWER = new AddressRange(0x600, AcpiTables.POWER_PORTS);
     /** Where the machine places callers' port devices that ask for no port: upwards from here. */

@@ -56,7 +56,7 @@ class VcpuControlGuestTest {
                 vcpu.stop();
                 VcpuStop exit = vcpu.await(10_000);
                 long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
-                assertEquals(ExitReason.INTR, exit.reason());
+                assertEquals(VcpuStop.Cause.REQUESTED, exit.cause());
                 assertFalse(exit.isError());
                 assertTrue(millis < 5_000, "stop took " + millis + " ms");
             }
@@ -72,7 +72,7 @@ class VcpuControlGuestTest {
             try (vcpu) {
                 vcpu.stop();
                 vcpu.start();
-                assertEquals(ExitReason.INTR, vcpu.await(10_000).reason());
+                assertEquals(VcpuStop.Cause.REQUESTED, vcpu.await(10_000).cause());
             }
         }
     }
@@ -98,7 +98,7 @@ class VcpuControlGuestTest {
                 int last = counter.count();
                 waitFor(() -> counter.count() >= last + 20, "the guest to run after resume");
                 vcpu.stop();
-                assertEquals(ExitReason.INTR, vcpu.await(10_000).reason());
+                assertEquals(VcpuStop.Cause.REQUESTED, vcpu.await(10_000).cause());
             }
             assertConsecutive(counter.writes());
         }
@@ -142,7 +142,7 @@ class VcpuControlGuestTest {
                 vcpu.resume();
                 Thread.sleep(500); // the vCPU re-enters KVM_RUN and spins
                 vcpu.stop();
-                assertEquals(ExitReason.INTR, vcpu.await(10_000).reason());
+                assertEquals(VcpuStop.Cause.REQUESTED, vcpu.await(10_000).cause());
             }
             assertEquals(List.of(1L), once.writes(), "the out was dispatched once");
             assertEquals(1, dispatcher.stats().snapshot().exits(ExitReason.IO.code()));
@@ -194,7 +194,7 @@ class VcpuControlGuestTest {
             // Still usable: a second loop on the same thread blocks it again, and restores it again.
             try (Vcpu vcpu = new Vcpu(m.realModeVcpu(1, 0x8000, HLT), m.dispatcher(1))) {
                 vcpu.stop();
-                assertEquals(ExitReason.INTR, vcpu.runOnCurrentThread().reason());
+                assertEquals(VcpuStop.Cause.REQUESTED, vcpu.runOnCurrentThread().cause());
             }
             assertEquals(Long.toHexString(before), Long.toHexString(blockedSignals()), "SigBlk after a kicked run");
         }

@@ -9,7 +9,6 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Objects;
-import org.jvmm.core.bus.AddressRange;
 import org.jvmm.core.bus.BusDevice;
 
 /**
@@ -40,10 +39,8 @@ public final class AtaPio implements BusDevice, AutoCloseable {
 
     private static final System.Logger LOG = System.getLogger(AtaPio.class.getName());
 
-    /** The primary channel's command block. */
-    public static final long BASE = 0x1f0;
-    /** The range to register: ports 0x1f0-0x1f7. */
-    public static final AddressRange RANGE = new AddressRange(BASE, 8);
+    /** Ports of the command block (0x1f0-0x1f7 on a PC's primary channel; where is the machine's choice). */
+    public static final int PORTS = 8;
 
     /** Offset of the 16-bit data port. */
     public static final int DATA = 0;

@@ -1,7 +1,6 @@
 package org.jvmm.devices.debug;
 
 import java.util.Objects;
-import org.jvmm.core.bus.AddressRange;
 import org.jvmm.core.bus.Bus;
 import org.jvmm.core.bus.BusDevice;
 import org.jvmm.devices.control.VmControl;
@@ -15,10 +14,8 @@ import org.jvmm.devices.control.VmControl;
  */
 public final class DebugExit implements BusDevice {
 
-    /** The port jvmm places it at. */
-    public static final long PORT = 0xf4;
-    /** The range to register: one port; wider writes to it arrive at offset 0. */
-    public static final AddressRange RANGE = new AddressRange(PORT, 1);
+    /** Ports it takes: one; wider writes to it arrive at offset 0 (QEMU places it at 0xf4, and so does jvmm). */
+    public static final int PORTS = 1;
 
     private final VmControl control;
 
@@ -57,6 +54,6 @@ public final class DebugExit implements BusDevice {
 
     @Override
     public String toString() {
-        return "debug-exit@0x" + Long.toHexString(PORT);
+        return "debug-exit";
     }
 }

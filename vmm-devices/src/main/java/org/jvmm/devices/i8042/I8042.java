@@ -2,14 +2,13 @@ package org.jvmm.devices.i8042;
 
 import java.lang.System.Logger.Level;
 import java.util.Objects;
-import org.jvmm.core.bus.AddressRange;
 import org.jvmm.core.bus.Bus;
 import org.jvmm.core.bus.BusDevice;
 import org.jvmm.devices.control.VmControl;
 
 /**
  * A minimal i8042 at ports 0x60 (data) and 0x64 (status on read, command on write), registered as
- * one range {@link #RANGE} of five ports; the three in between read as all ones and drop writes.
+ * one range of {@link #PORTS} ports; the three in between read as all ones and drop writes.
  *
  * <p>There is no keyboard: the status register says the output buffer is empty (no data for the
  * guest) and the input buffer is empty (a command may be written), with the system flag set as after
@@ -22,10 +21,8 @@ public final class I8042 implements BusDevice {
 
     private static final System.Logger LOG = System.getLogger(I8042.class.getName());
 
-    /** The first port. */
-    public static final long BASE = 0x60;
-    /** The range to register: ports 0x60-0x64. */
-    public static final AddressRange RANGE = new AddressRange(BASE, 5);
+    /** Ports it takes, from the data port (0x60 on a PC) to the command port (0x64). */
+    public static final int PORTS = 5;
     /** Offset of the data port (0x60). */
     public static final int DATA = 0;
     /** Offset of the status (read) and command (write) port (0x64). */

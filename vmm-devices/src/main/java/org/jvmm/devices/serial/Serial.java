@@ -5,7 +5,6 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.lang.System.Logger.Level;
 import java.util.Objects;
-import org.jvmm.core.bus.AddressRange;
 import org.jvmm.core.bus.BusDevice;
 import org.jvmm.core.irq.InterruptLine;
 
@@ -13,7 +12,7 @@ import org.jvmm.core.irq.InterruptLine;
  * An 8250/16550A UART with 16750-style 64-byte FIFOs, as a state machine over {@code (offset, value)}.
  *
  * <h2>Registers</h2>
- * Offsets 0-7 of {@link #COM1} and its siblings: RBR/THR (DLL with LCR.DLAB), IER (DLM with LCR.DLAB),
+ * Offsets 0-7 of its {@link #PORTS} ports: RBR/THR (DLL with LCR.DLAB), IER (DLM with LCR.DLAB),
  * IIR/FCR, LCR, MCR, LSR, MSR, SCR. A wider access is split into byte accesses at consecutive
  * offsets, as the ISA bus does; bytes past offset 7 read as 0xff and drop writes.
  *
@@ -54,8 +53,8 @@ public final class Serial implements BusDevice, Flushable, AutoCloseable {
 
     private static final System.Logger LOG = System.getLogger(Serial.class.getName());
 
-    /** COM1's ports, 0x3f8-0x3ff (IRQ 4). */
-    public static final AddressRange COM1 = new AddressRange(0x3f8, 8);
+    /** Ports a UART takes (COM1 is at 0x3f8-0x3ff on a PC). */
+    public static final int PORTS = 8;
     /** The depth of the receive FIFO when FIFOs are on. */
     public static final int FIFO_SIZE = 64;
 

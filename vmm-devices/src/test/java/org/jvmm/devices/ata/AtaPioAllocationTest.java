@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.*;
 import java.lang.reflect.Method;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.jvmm.core.bus.AddressRange;
 import org.jvmm.core.bus.Bus;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -27,7 +28,7 @@ class AtaPioAllocationTest {
         Files.write(path, new byte[256 * 512]);
         try (AtaPio ata = AtaPio.open(path, false)) {
             Bus bus = new Bus("pio");
-            bus.register("ata", AtaPio.RANGE, ata);
+            bus.register("ata", new AddressRange(0x1f0, AtaPio.PORTS), ata);
             long checksum = 0;
             long before = 0;
             for (int round = 0; round < 200; round++) {

@@ -8,6 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Random;
+import org.jvmm.core.bus.AddressRange;
 import org.jvmm.core.bus.Bus;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -37,7 +38,7 @@ class AtaPioTest {
     private void attach(Path path, boolean readOnly) throws IOException {
         ata = AtaPio.open(path, readOnly);
         bus = new Bus("pio");
-        bus.register("ata", AtaPio.RANGE, ata);
+        bus.register("ata", new AddressRange(0x1f0, AtaPio.PORTS), ata);
     }
 
     @AfterEach

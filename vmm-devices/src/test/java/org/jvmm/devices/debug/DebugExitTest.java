@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.*;
 
 import java.util.ArrayList;
 import java.util.List;
+import org.jvmm.core.bus.AddressRange;
 import org.jvmm.core.bus.Bus;
 import org.jvmm.devices.control.VmControl;
 import org.junit.jupiter.api.Test;
@@ -29,7 +30,7 @@ class DebugExitTest {
     void aWriteOfAnySizeExitsWithTwiceTheValuePlusOne() {
         Recorder control = new Recorder();
         Bus bus = new Bus("pio");
-        bus.register("debug-exit", DebugExit.RANGE, new DebugExit(control));
+        bus.register("debug-exit", new AddressRange(0xf4, DebugExit.PORTS), new DebugExit(control));
         bus.write(0xf4, 1, 0);
         bus.write(0xf4, 1, 0x10);
         bus.write(0xf4, 2, 0x1234);

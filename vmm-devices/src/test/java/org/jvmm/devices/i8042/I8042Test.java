@@ -2,6 +2,7 @@ package org.jvmm.devices.i8042;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import org.jvmm.core.bus.AddressRange;
 import org.jvmm.core.bus.Bus;
 import org.jvmm.devices.control.VmControl;
 import org.junit.jupiter.api.BeforeEach;
@@ -26,7 +27,7 @@ class I8042Test {
             }
         };
         bus = new Bus("pio");
-        bus.register("i8042", I8042.RANGE, new I8042(control));
+        bus.register("i8042", new AddressRange(0x60, I8042.PORTS), new I8042(control));
     }
 
     @Test

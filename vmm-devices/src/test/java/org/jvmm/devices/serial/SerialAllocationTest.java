@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.*;
 
 import java.io.OutputStream;
 import java.lang.reflect.Method;
+import org.jvmm.core.bus.AddressRange;
 import org.jvmm.core.bus.Bus;
 import org.jvmm.core.irq.InterruptLine;
 import org.junit.jupiter.api.Test;
@@ -32,7 +33,7 @@ class SerialAllocationTest {
             }
         });
         Bus bus = new Bus("pio");
-        bus.register("com1", Serial.COM1, serial);
+        bus.register("com1", new AddressRange(0x3f8, Serial.PORTS), serial);
         long before = 0;
         for (int round = 0; round < 20; round++) {
             if (round == 10) {

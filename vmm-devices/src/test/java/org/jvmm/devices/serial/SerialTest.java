@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.util.List;
 import java.util.Random;
+import org.jvmm.core.bus.AddressRange;
 import org.jvmm.core.bus.Bus;
 import org.jvmm.core.irq.InterruptLine;
 import org.junit.jupiter.api.BeforeEach;
@@ -27,7 +28,7 @@ class SerialTest {
     void setUp() {
         serial = new Serial(line, output, counters);
         bus = new Bus("pio");
-        bus.register("com1", Serial.COM1, serial);
+        bus.register("com1", new AddressRange(0x3f8, Serial.PORTS), serial);
     }
 
     private int in(int offset) {

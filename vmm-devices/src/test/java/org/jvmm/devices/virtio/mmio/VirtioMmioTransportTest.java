@@ -12,6 +12,7 @@ import static org.jvmm.devices.virtio.MmioDriver.*;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
@@ -23,7 +24,9 @@ import org.jvmm.devices.virtio.MmioDriver;
 import org.jvmm.devices.virtio.TestGuest;
 import org.jvmm.devices.virtio.VirtioContext;
 import org.jvmm.devices.virtio.VirtioDevice;
+import org.jvmm.devices.virtio.RecordingLine;
 import org.jvmm.devices.virtio.VirtioFeatures;
+import org.jvmm.devices.virtio.VirtioObserver;
 import org.jvmm.devices.virtio.queue.DescriptorChain;
 import org.jvmm.devices.virtio.queue.Virtqueue;
 
@@ -155,6 +158,20 @@ class VirtioMmioTransportTest {
         assertEquals(expected, driver.deviceFeatures());
         driver.write(DEVICE_FEATURES_SEL, 2);
         assertEquals(0, driver.read(DEVICE_FEATURES));
+    }
+
+    @Test
+    void withheldFeaturesAreNotOfferedButVersion1CannotBeWithheld() {
+        VirtioMmioTransport withheld = new VirtioMmioTransport(device, guest.memory, new RecordingLine(), VirtioObserver.NONE,
+                VirtioFeatures.bit(VirtioFeatures.RING_EVENT_IDX));
+        withheld.write(DEVICE_FEATURES_SEL, 4, 0);
+        long low = withheld.read(DEVICE_FEATURES, 4) & 0xffff_ffffL;
+        withheld.write(DEVICE_FEATURES_SEL, 4, 1);
+        long high = withheld.read(DEVICE_FEATURES, 4) & 0xffff_ffffL;
+        assertEquals(FakeDevice.FEATURE_A | VirtioFeatures.bit(VirtioFeatures.VERSION_1)
+                | VirtioFeatures.bit(VirtioFeatures.INDIRECT_DESC), high << 32 | low);
+        assertThrows(IllegalArgumentException.class, () -> new VirtioMmioTransport(device, guest.memory, new RecordingLine(),
+                VirtioObserver.NONE, VirtioFeatures.bit(VirtioFeatures.VERSION_1)));
     }
 
     @Test
