@@ -41,6 +41,11 @@ fi
 # The committed guest binaries must be what their sources build to (gcc is needed for the C tests anyway).
 make -s -C guests check >/dev/null || { say "FAILED: guests/bin differs from a rebuild of guests/src (make -C guests check)"; exit 1; }
 
+# examples/ are outside projects built against the deployed library jars; ExamplesTest (kvm) runs them.
+if [ "$mode" != skip ]; then
+    scripts/check/examples.sh --build-only || { say "FAILED: examples/ do not build against the library jars (scripts/check/examples.sh)"; exit 1; }
+fi
+
 case $mode in
 host)
     say "/dev/kvm is usable on this host: running all tests, KVM tests included, with mvn verify"

@@ -16,7 +16,8 @@
 #     the current git work tree (or the current directory), ~/.m2, /tmp and every
 #     --share DIR.  Writes there reach the host.
 # COMMAND runs as root in the current directory, with the caller's environment,
-# stdin from /dev/null; its stdout/stderr stream to ours.
+# stdin from /dev/null; its stdout/stderr stream to ours. With --tty it runs on a pseudo-terminal
+# in the guest that is wired to ours instead (interactive programs, raw mode, Ctrl-C reach it).
 #
 # Usage: scripts/env/nested-kvm.sh [options] -- COMMAND [ARGS...]
 #   --mem SIZE        guest memory (default 4G)
@@ -28,6 +29,9 @@
 #   --timeout SECS    kill the guest after SECS seconds (default 3600, 0 = never)
 #   --idle-timeout SECS  give up (125) when the command has printed nothing for SECS
 #                     seconds: the emulated guest has stalled (default 0 = never)
+#   --tty             run COMMAND on a terminal in the guest connected to this one (stdin must be a
+#                     terminal): keys go to it unchanged, its output comes back; this terminal is
+#                     put in raw mode while it runs and restored on every way out
 #   --verbose         show guest boot progress and timings on stderr
 #   --self-test       instead of a command, build and run nested-kvm/kvm-probe.c
 #                     (checks /dev/kvm, runs a tiny guest, times PIO exits)
@@ -52,6 +56,7 @@ idle_secs=0
 verbose=0
 default_shares=1
 self_test=0
+tty_mode=0
 rw_shares=()
 ro_shares=()
 while [[ $# -gt 0 ]]; do
@@ -64,6 +69,7 @@ while [[ $# -gt 0 ]]; do
         --timeout) timeout_secs=${2:?--timeout needs seconds}; shift 2 ;;
         --idle-timeout) idle_secs=${2:?--idle-timeout needs seconds}; shift 2 ;;
         --verbose|-v) verbose=1; shift ;;
+        --tty) tty_mode=1; shift ;;
         --self-test) self_test=1; shift ;;
         -h|--help) sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "$0"; exit 0 ;;
         --) shift; break ;;
@@ -82,6 +88,10 @@ if [[ $self_test == 1 ]]; then
     set -- "$cache/kvm-probe" 20000
 fi
 [[ $# -gt 0 ]] || die "no command given (usage: $0 [options] -- COMMAND [ARGS...])"
+if [[ $tty_mode == 1 ]]; then
+    [[ -t 0 ]] || die "--tty needs a terminal on stdin"
+    command -v script >/dev/null || die "--tty needs util-linux's script (it gives the command a terminal in the guest)"
+fi
 [[ $(uname -m) == x86_64 ]] || die "only x86_64 hosts are supported"
 
 # ---------------------------------------------------------------- host tools
@@ -215,7 +225,14 @@ say "booted in $(cat /ctl/boot-seconds)s, running the command"
         say "thread dumps done"
     fi
   done ) &
-chroot /newroot /bin/bash /run/jvmm-nested/cmd.sh </dev/null >/dev/vport0p1 2>/dev/vport0p2
+if [ -e /ctl/tty ]; then
+    [ -c /dev/vport0p3 ] || fail "no virtio-serial port for the terminal"
+    # script gives the command a pseudo-terminal and relays it to the host's terminal; -e: its status.
+    chroot /newroot /usr/bin/script -qfec "/bin/bash /run/jvmm-nested/cmd.sh" /dev/null \
+        </dev/vport0p3 >/dev/vport0p3 2>/dev/vport0p2
+else
+    chroot /newroot /bin/bash /run/jvmm-nested/cmd.sh </dev/null >/dev/vport0p1 2>/dev/vport0p2
+fi
 rc=$?
 echo "$rc" >/ctl/exit-code
 say "JVMM_NESTED_EXIT=$rc"
@@ -316,8 +333,10 @@ done
 run=$(mktemp -d "$cache/run.XXXXXX")
 qemu_pid=
 reader_pids=()
+saved_tty=
 cleanup() {
     if [[ -n $qemu_pid ]]; then kill "$qemu_pid" 2>/dev/null || true; fi
+    if [[ -n $saved_tty ]]; then stty "$saved_tty" 2>/dev/null || true; fi
     # Release readers still blocked in open() if QEMU never opened the FIFOs.
     for f in "$run/stdout" "$run/stderr"; do [[ -p $f ]] && { : 1<>"$f"; } 2>/dev/null; done
     for p in "${reader_pids[@]}"; do wait "$p" 2>/dev/null || true; done
@@ -350,6 +369,10 @@ touch "$run/shares"
         case $v in _|SHLVL|PWD|OLDPWD) continue ;; esac
         printf 'export %s=%q\n' "$v" "${!v}"
     done
+    if [[ $tty_mode == 1 ]]; then
+        # The guest's pseudo-terminal starts 80x24 and cooked: give it this terminal's size.
+        printf 'stty rows %d cols %d 2>/dev/null\n' "$(tput lines 2>/dev/null || echo 24)" "$(tput cols 2>/dev/null || echo 80)"
+    fi
     printf 'cd %q || exit 125\n' "$cwd"
     printf 'exec'; printf ' %q' "$@"; printf '\n'
 } >"$run/cmd.sh"
@@ -377,6 +400,12 @@ qemu=(qemu-system-x86_64 -accel tcg,thread=multi -cpu "${JVMM_NESTED_CPU:-max}" 
       -chardev "file,id=out,path=$run/stdout,append=on" -device virtserialport,bus=vser.0,nr=1,chardev=out,name=stdout
       -chardev "file,id=err,path=$run/stderr,append=on" -device virtserialport,bus=vser.0,nr=2,chardev=err,name=stderr
       "${virtfs[@]}")
+if [[ $tty_mode == 1 ]]; then
+    # QEMU's stdio backend puts this terminal in raw mode (signal=off: Ctrl-C goes to the guest) and
+    # restores it when QEMU exits; cleanup restores it too, should QEMU be killed.
+    qemu+=(-chardev stdio,id=tty,signal=off -device virtserialport,bus=vser.0,nr=3,chardev=tty,name=tty)
+    : >"$run/tty"
+fi
 if [[ $verbose == 1 ]]; then
     log "shares: $(tr '\n' ';' <"$run/shares")"
     # Follow the guest console live.
@@ -384,7 +413,14 @@ if [[ $verbose == 1 ]]; then
 fi
 start=$(date +%s.%N)
 if [[ $timeout_secs != 0 ]]; then qemu=(timeout -k 10 "$timeout_secs" "${qemu[@]}"); fi
-"${qemu[@]}" </dev/null >"$run/qemu.log" 2>&1 &
+if [[ $tty_mode == 1 ]]; then
+    saved_tty=$(stty -g)
+    idle_secs=0 # an interactive session may be quiet for as long as its user likes
+    exec {tty_in}<&0 # named, so that bash does not give the background QEMU /dev/null instead
+    "${qemu[@]}" <&"$tty_in" 2>"$run/qemu.log" &
+else
+    "${qemu[@]}" </dev/null >"$run/qemu.log" 2>&1 &
+fi
 qemu_pid=$!
 # Nested KVM under TCG sometimes freezes the whole guest kernel ("soft lockup ... stuck for 972s"), and
 # sometimes stalls with no message at all. Give up as soon as a CPU has been stuck for 100 s or more, or

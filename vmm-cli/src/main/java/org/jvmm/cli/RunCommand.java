@@ -153,7 +153,7 @@ final class RunCommand implements Callable<Integer> {
                 System.out.flush();
                 opened.forEach(RunCommand::flush);
                 report(machine, result, exitStats, statsJson);
-                tell(result, signalled.get() || quit.isDone());
+                tell(result, signalled.get(), quit.isDone());
                 return result.exitStatus();
             }
         } finally {
@@ -197,9 +197,9 @@ final class RunCommand implements Callable<Integer> {
     }
 
     /** What the user must hear about how the run ended, on stderr. */
-    private void tell(RunResult result, boolean stoppedByUser) {
-        if (!result.error() && !stoppedByUser && kernel != null) {
-            System.err.println("jvmm: " + result.summary()); // powered off or rebooted: say which
+    private void tell(RunResult result, boolean signalled, boolean quit) {
+        if (!result.error() && !signalled && (kernel != null || quit)) {
+            System.err.println("jvmm: " + result.summary()); // powered off, rebooted, quit: say which
         }
         if (result.hostFaults() > 0) {
             System.err.println("jvmm: " + result.hostFaults() + " device fault(s) on the host side, a bug in jvmm;"

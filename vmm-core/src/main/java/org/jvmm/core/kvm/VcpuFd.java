@@ -25,6 +25,21 @@ public final class VcpuFd implements AutoCloseable {
     /** Use the hardware breakpoints in the debug registers (KVM_GUESTDBG_USE_HW_BP). */
     public static final int GUESTDBG_USE_HW_BP = 0x20000;
 
+    private static final long MSRS_COUNT = KvmLayouts.offset(KvmLayouts.MSRS, "nmsrs");
+    private static final long MSR_INDEX = KvmLayouts.offset(KvmLayouts.MSR_ENTRY, "index");
+    private static final long MSR_DATA = KvmLayouts.offset(KvmLayouts.MSR_ENTRY, "data");
+    private static final long MP_STATE = KvmLayouts.offset(KvmLayouts.MP_STATE, "mp_state");
+    private static final long DEBUG_CONTROL = KvmLayouts.offset(KvmLayouts.GUEST_DEBUG, "control");
+    private static final long DEBUG_REGISTERS = KvmLayouts.offset(KvmLayouts.GUEST_DEBUG, "arch", "debugreg");
+    private static final long EXCEPTION_INJECTED = KvmLayouts.offset(KvmLayouts.VCPU_EVENTS, "exception", "injected");
+    private static final long EXCEPTION_NR = KvmLayouts.offset(KvmLayouts.VCPU_EVENTS, "exception", "nr");
+    private static final long EXCEPTION_HAS_ERROR_CODE = KvmLayouts.offset(KvmLayouts.VCPU_EVENTS, "exception", "has_error_code");
+    private static final long EXCEPTION_PENDING = KvmLayouts.offset(KvmLayouts.VCPU_EVENTS, "exception", "pending");
+    private static final long EXCEPTION_ERROR_CODE = KvmLayouts.offset(KvmLayouts.VCPU_EVENTS, "exception", "error_code");
+    private static final long EVENTS_FLAGS = KvmLayouts.offset(KvmLayouts.VCPU_EVENTS, "flags");
+    private static final long SIGNAL_MASK_LEN = KvmLayouts.offset(KvmLayouts.SIGNAL_MASK, "len");
+    private static final long INTERRUPT_IRQ = KvmLayouts.offset(KvmLayouts.INTERRUPT, "irq");
+
     private final VmFd vm;
     private final int id;
     private final OwnedFd fd;
@@ -107,7 +122,7 @@ public final class VcpuFd implements AutoCloseable {
         }
         CallState state = CallState.current();
         synchronized (interruptArg) {
-            interruptArg.set(ValueLayout.JAVA_INT, 0, vector);
+            interruptArg.set(ValueLayout.JAVA_INT, INTERRUPT_IRQ, vector);
             state.check(Libc.ioctl(state, fd.get(), KvmIoctls.INTERRUPT, interruptArg), "KVM_INTERRUPT");
         }
     }
@@ -194,14 +209,14 @@ public final class VcpuFd implements AutoCloseable {
     public long getMsr(int index) {
         try (Arena call = Arena.ofConfined()) {
             MemorySegment msrs = call.allocate(KvmLayouts.MSRS.byteSize() + KvmLayouts.MSR_ENTRY.byteSize(), 8);
-            msrs.set(ValueLayout.JAVA_INT, 0, 1);
-            msrs.set(ValueLayout.JAVA_INT, 8, index);
+            msrs.set(ValueLayout.JAVA_INT, MSRS_COUNT, 1);
+            msrs.set(ValueLayout.JAVA_INT, KvmLayouts.MSRS.byteSize() + MSR_INDEX, index);
             CallState state = CallState.current();
             int n = state.check(Libc.ioctl(state, fd.get(), KvmIoctls.GET_MSRS, msrs), "KVM_GET_MSRS");
             if (n != 1) {
                 throw new KvmException("KVM_GET_MSRS", "MSR 0x" + Integer.toHexString(index) + " is not supported");
             }
-            return msrs.get(ValueLayout.JAVA_LONG, 16);
+            return msrs.get(ValueLayout.JAVA_LONG, KvmLayouts.MSRS.byteSize() + MSR_DATA);
         }
     }
 
@@ -219,10 +234,10 @@ public final class VcpuFd implements AutoCloseable {
         try (Arena call = Arena.ofConfined()) {
             long entry = KvmLayouts.MSR_ENTRY.byteSize();
             MemorySegment msrs = call.allocate(KvmLayouts.MSRS.byteSize() + entry * indices.length, 8);
-            msrs.set(ValueLayout.JAVA_INT, 0, indices.length);
+            msrs.set(ValueLayout.JAVA_INT, MSRS_COUNT, indices.length);
             for (int i = 0; i < indices.length; i++) {
-                msrs.set(ValueLayout.JAVA_INT, 8 + i * entry, indices[i]);
-                msrs.set(ValueLayout.JAVA_LONG, 16 + i * entry, values[i]);
+                msrs.set(ValueLayout.JAVA_INT, KvmLayouts.MSRS.byteSize() + i * entry + MSR_INDEX, indices[i]);
+                msrs.set(ValueLayout.JAVA_LONG, KvmLayouts.MSRS.byteSize() + i * entry + MSR_DATA, values[i]);
             }
             CallState state = CallState.current();
             int n = state.check(Libc.ioctl(state, fd.get(), KvmIoctls.SET_MSRS, msrs), "KVM_SET_MSRS");
@@ -260,7 +275,7 @@ public final class VcpuFd implements AutoCloseable {
     public void setLapic(byte[] registers) {
         try (Arena call = Arena.ofConfined()) {
             MemorySegment lapic = call.allocate(KvmLayouts.LAPIC_STATE);
-            MemorySegment.copy(registers, 0, lapic, ValueLayout.JAVA_BYTE, 0, Math.min(registers.length, 1024));
+            MemorySegment.copy(registers, 0, lapic, ValueLayout.JAVA_BYTE, 0, Math.min(registers.length, (int) KvmLayouts.LAPIC_STATE.byteSize()));
             ioctl(KvmIoctls.SET_LAPIC, lapic, "KVM_SET_LAPIC");
         }
     }
@@ -270,7 +285,7 @@ public final class VcpuFd implements AutoCloseable {
         try (Arena call = Arena.ofConfined()) {
             MemorySegment state = call.allocate(KvmLayouts.MP_STATE);
             ioctl(KvmIoctls.GET_MP_STATE, state, "KVM_GET_MP_STATE");
-            return state.get(ValueLayout.JAVA_INT, 0);
+            return state.get(ValueLayout.JAVA_INT, MP_STATE);
         }
     }
 
@@ -294,10 +309,10 @@ public final class VcpuFd implements AutoCloseable {
     public void setGuestDebug(int control, long[] debugRegisters) {
         try (Arena call = Arena.ofConfined()) {
             MemorySegment debug = call.allocate(KvmLayouts.GUEST_DEBUG);
-            debug.set(ValueLayout.JAVA_INT, 0, control);
+            debug.set(ValueLayout.JAVA_INT, DEBUG_CONTROL, control);
             if (debugRegisters != null) {
                 for (int i = 0; i < Math.min(8, debugRegisters.length); i++) {
-                    debug.set(ValueLayout.JAVA_LONG, 8 + 8L * i, debugRegisters[i]);
+                    debug.set(ValueLayout.JAVA_LONG, DEBUG_REGISTERS + 8L * i, debugRegisters[i]);
                 }
             }
             ioctl(KvmIoctls.SET_GUEST_DEBUG, debug, "KVM_SET_GUEST_DEBUG");
@@ -315,12 +330,12 @@ public final class VcpuFd implements AutoCloseable {
         try (Arena call = Arena.ofConfined()) {
             MemorySegment events = call.allocate(KvmLayouts.VCPU_EVENTS);
             ioctl(KvmIoctls.GET_VCPU_EVENTS, events, "KVM_GET_VCPU_EVENTS");
-            events.set(ValueLayout.JAVA_BYTE, 0, (byte) 1);
-            events.set(ValueLayout.JAVA_BYTE, 1, (byte) vector);
-            events.set(ValueLayout.JAVA_BYTE, 2, (byte) (errorCode != null ? 1 : 0));
-            events.set(ValueLayout.JAVA_BYTE, 3, (byte) 0);
-            events.set(ValueLayout.JAVA_INT, 4, errorCode != null ? errorCode : 0);
-            events.set(ValueLayout.JAVA_INT, 20, 0); // flags: touch nothing else
+            events.set(ValueLayout.JAVA_BYTE, EXCEPTION_INJECTED, (byte) 1);
+            events.set(ValueLayout.JAVA_BYTE, EXCEPTION_NR, (byte) vector);
+            events.set(ValueLayout.JAVA_BYTE, EXCEPTION_HAS_ERROR_CODE, (byte) (errorCode != null ? 1 : 0));
+            events.set(ValueLayout.JAVA_BYTE, EXCEPTION_PENDING, (byte) 0);
+            events.set(ValueLayout.JAVA_INT, EXCEPTION_ERROR_CODE, errorCode != null ? errorCode : 0);
+            events.set(ValueLayout.JAVA_INT, EVENTS_FLAGS, 0); // flags: touch nothing else
             ioctl(KvmIoctls.SET_VCPU_EVENTS, events, "KVM_SET_VCPU_EVENTS");
         }
     }
@@ -333,8 +348,8 @@ public final class VcpuFd implements AutoCloseable {
     public void setSignalMask(long mask) {
         try (Arena call = Arena.ofConfined()) {
             MemorySegment sigmask = call.allocate(KvmLayouts.SIGNAL_MASK.byteSize() + Libc.KERNEL_SIGSET_SIZE, 8);
-            sigmask.set(ValueLayout.JAVA_INT, 0, (int) Libc.KERNEL_SIGSET_SIZE);
-            sigmask.set(ValueLayout.JAVA_LONG_UNALIGNED, 4, mask);
+            sigmask.set(ValueLayout.JAVA_INT, SIGNAL_MASK_LEN, (int) Libc.KERNEL_SIGSET_SIZE);
+            sigmask.set(ValueLayout.JAVA_LONG_UNALIGNED, KvmLayouts.SIGNAL_MASK.byteSize(), mask);
             ioctl(KvmIoctls.SET_SIGNAL_MASK, sigmask, "KVM_SET_SIGNAL_MASK");
         }
     }

@@ -22,6 +22,21 @@ public final class VmFd implements AutoCloseable {
     private static final int IOEVENTFD_FLAG_PIO = 2;
     private static final int IOEVENTFD_FLAG_DEASSIGN = 4;
     private static final int IRQFD_FLAG_DEASSIGN = 1;
+    private static final long REGION_SLOT = KvmLayouts.offset(KvmLayouts.USERSPACE_MEMORY_REGION, "slot");
+    private static final long REGION_FLAGS = KvmLayouts.offset(KvmLayouts.USERSPACE_MEMORY_REGION, "flags");
+    private static final long REGION_GUEST = KvmLayouts.offset(KvmLayouts.USERSPACE_MEMORY_REGION, "guest_phys_addr");
+    private static final long REGION_SIZE = KvmLayouts.offset(KvmLayouts.USERSPACE_MEMORY_REGION, "memory_size");
+    private static final long REGION_HOST = KvmLayouts.offset(KvmLayouts.USERSPACE_MEMORY_REGION, "userspace_addr");
+    private static final long IRQ_LEVEL_IRQ = KvmLayouts.offset(KvmLayouts.IRQ_LEVEL, "irq");
+    private static final long IRQ_LEVEL_LEVEL = KvmLayouts.offset(KvmLayouts.IRQ_LEVEL, "level");
+    private static final long IRQFD_FD = KvmLayouts.offset(KvmLayouts.IRQFD, "fd");
+    private static final long IRQFD_GSI = KvmLayouts.offset(KvmLayouts.IRQFD, "gsi");
+    private static final long IRQFD_FLAGS = KvmLayouts.offset(KvmLayouts.IRQFD, "flags");
+    private static final long IOEVENTFD_DATAMATCH = KvmLayouts.offset(KvmLayouts.IOEVENTFD, "datamatch");
+    private static final long IOEVENTFD_ADDR = KvmLayouts.offset(KvmLayouts.IOEVENTFD, "addr");
+    private static final long IOEVENTFD_LEN = KvmLayouts.offset(KvmLayouts.IOEVENTFD, "len");
+    private static final long IOEVENTFD_FD = KvmLayouts.offset(KvmLayouts.IOEVENTFD, "fd");
+    private static final long IOEVENTFD_FLAGS = KvmLayouts.offset(KvmLayouts.IOEVENTFD, "flags");
 
     private final Kvm kvm;
     private final OwnedFd fd;
@@ -75,11 +90,11 @@ public final class VmFd implements AutoCloseable {
     public void setUserMemoryRegion(int slot, long guestAddress, MemorySegment memory, int flags) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment region = arena.allocate(KvmLayouts.USERSPACE_MEMORY_REGION);
-            region.set(ValueLayout.JAVA_INT, 0, slot);
-            region.set(ValueLayout.JAVA_INT, 4, flags);
-            region.set(ValueLayout.JAVA_LONG, 8, guestAddress);
-            region.set(ValueLayout.JAVA_LONG, 16, memory.byteSize());
-            region.set(ValueLayout.JAVA_LONG, 24, memory.address());
+            region.set(ValueLayout.JAVA_INT, REGION_SLOT, slot);
+            region.set(ValueLayout.JAVA_INT, REGION_FLAGS, flags);
+            region.set(ValueLayout.JAVA_LONG, REGION_GUEST, guestAddress);
+            region.set(ValueLayout.JAVA_LONG, REGION_SIZE, memory.byteSize());
+            region.set(ValueLayout.JAVA_LONG, REGION_HOST, memory.address());
             ioctl(KvmIoctls.SET_USER_MEMORY_REGION, region, "KVM_SET_USER_MEMORY_REGION");
         }
     }
@@ -139,8 +154,8 @@ public final class VmFd implements AutoCloseable {
     public void setIrqLine(int gsi, boolean level) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment irq = arena.allocate(KvmLayouts.IRQ_LEVEL);
-            irq.set(ValueLayout.JAVA_INT, 0, gsi);
-            irq.set(ValueLayout.JAVA_INT, 4, level ? 1 : 0);
+            irq.set(ValueLayout.JAVA_INT, IRQ_LEVEL_IRQ, gsi);
+            irq.set(ValueLayout.JAVA_INT, IRQ_LEVEL_LEVEL, level ? 1 : 0);
             ioctl(KvmIoctls.IRQ_LINE, irq, "KVM_IRQ_LINE");
         }
     }
@@ -168,9 +183,9 @@ public final class VmFd implements AutoCloseable {
     private void irqfd(EventFd eventfd, int gsi, int flags) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment irqfd = arena.allocate(KvmLayouts.IRQFD);
-            irqfd.set(ValueLayout.JAVA_INT, 0, eventfd.fd());
-            irqfd.set(ValueLayout.JAVA_INT, 4, gsi);
-            irqfd.set(ValueLayout.JAVA_INT, 8, flags);
+            irqfd.set(ValueLayout.JAVA_INT, IRQFD_FD, eventfd.fd());
+            irqfd.set(ValueLayout.JAVA_INT, IRQFD_GSI, gsi);
+            irqfd.set(ValueLayout.JAVA_INT, IRQFD_FLAGS, flags);
             ioctl(KvmIoctls.IRQFD, irqfd, "KVM_IRQFD");
         }
     }
@@ -206,11 +221,11 @@ public final class VmFd implements AutoCloseable {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment ioeventfd = arena.allocate(KvmLayouts.IOEVENTFD);
             int allFlags = flags | (pio ? IOEVENTFD_FLAG_PIO : 0) | (datamatch != null ? IOEVENTFD_FLAG_DATAMATCH : 0);
-            ioeventfd.set(ValueLayout.JAVA_LONG, 0, datamatch == null ? 0 : datamatch);
-            ioeventfd.set(ValueLayout.JAVA_LONG, 8, address);
-            ioeventfd.set(ValueLayout.JAVA_INT, 16, length);
-            ioeventfd.set(ValueLayout.JAVA_INT, 20, eventfd.fd());
-            ioeventfd.set(ValueLayout.JAVA_INT, 24, allFlags);
+            ioeventfd.set(ValueLayout.JAVA_LONG, IOEVENTFD_DATAMATCH, datamatch == null ? 0 : datamatch);
+            ioeventfd.set(ValueLayout.JAVA_LONG, IOEVENTFD_ADDR, address);
+            ioeventfd.set(ValueLayout.JAVA_INT, IOEVENTFD_LEN, length);
+            ioeventfd.set(ValueLayout.JAVA_INT, IOEVENTFD_FD, eventfd.fd());
+            ioeventfd.set(ValueLayout.JAVA_INT, IOEVENTFD_FLAGS, allFlags);
             ioctl(KvmIoctls.IOEVENTFD, ioeventfd, "KVM_IOEVENTFD");
         }
     }

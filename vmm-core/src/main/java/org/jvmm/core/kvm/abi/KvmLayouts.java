@@ -21,6 +21,21 @@ import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 public final class KvmLayouts {
     private KvmLayouts() {}
 
+    /**
+     * The byte offset of a field, computed from its layout once (callers keep it in a constant).
+     *
+     * @param layout the struct
+     * @param path   the field's name, and the names of nested fields within it
+     * @return the offset from the start of the struct
+     */
+    public static long offset(MemoryLayout layout, String... path) {
+        MemoryLayout.PathElement[] elements = new MemoryLayout.PathElement[path.length];
+        for (int i = 0; i < path.length; i++) {
+            elements[i] = MemoryLayout.PathElement.groupElement(path[i]);
+        }
+        return layout.byteOffset(elements);
+    }
+
     private static MemoryLayout u8(String name) {
         return JAVA_BYTE.withName(name);
     }

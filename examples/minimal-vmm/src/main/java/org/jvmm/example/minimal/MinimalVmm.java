@@ -1,4 +1,4 @@
-package org.jvmm.core.example;
+package org.jvmm.example.minimal;
 
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -10,7 +10,7 @@ import org.jvmm.core.kvm.VmFd;
 import org.jvmm.core.memory.GuestRam;
 
 /** A complete VMM on vmm-core alone: one vCPU in real mode printing through port 0x3f8. */
-public final class MinimalVmmExample {
+public final class MinimalVmm {
 
     private static final long CODE = 0x7c00;
     private static final long TEXT = 0x7d00;
@@ -29,7 +29,7 @@ public final class MinimalVmmExample {
         (byte) 0xf4,                    // 2:  hlt                ; exits too: no irqchip
     };
 
-    private MinimalVmmExample() {}
+    private MinimalVmm() {}
 
     public static void main(String[] args) {
         System.exit(run("Hello from a jvmm guest!\n", System.out));
