@@ -24,13 +24,13 @@ import org.jvmm.devices.virtio.queue.VirtqueueException;
  * requests IN, OUT, FLUSH, GET_ID, DISCARD and WRITE_ZEROES.
  *
  * <p><b>Cache mode: writeback.</b> Writes go to the host page cache and reach the disk when the
- * guest sends FLUSH, which returns only after {@link FileChannel#force force(true)}.
+ * guest sends FLUSH, which returns only after {@link java.nio.channels.FileChannel#force force(true)}.
  * VIRTIO_BLK_F_FLUSH is offered, so the guest knows it must flush; a host crash loses unflushed
  * writes exactly as a disk with a volatile cache would. A driver that does not accept
  * VIRTIO_BLK_F_FLUSH gets write-through, as VIRTIO 1.2 section 5.2.6 asks (a completed write is
  * stable when FLUSH was offered but not negotiated): each write is forced before it completes.
  *
- * <p><b>The image.</b> Opened once and locked ({@link FileChannel#tryLock}: exclusive for
+ * <p><b>The image.</b> Opened once and locked ({@link java.nio.channels.FileChannel#tryLock}: exclusive for
  * read-write, shared for read-only), so two VMs cannot write one image; never truncated or grown.
  * Capacity is the file size in 512-byte sectors, rounded down. A read-only image offers
  * VIRTIO_BLK_F_RO and answers writes with IOERR. DISCARD only checks its ranges: a raw file
