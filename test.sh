@@ -141,3 +141,6 @@ if [ "$run" = 0 ] || [ "$skipped" = "$run" ]; then
     exit 1
 fi
 say "KVM tests in nested KVM: $summary (${nested_seconds}s); host part ${host_seconds}s"
+
+# On a host without /dev/kvm, ./jvmm itself goes through nested KVM: its interactive console must too.
+scripts/check/nested-console.sh || { say "FAILED: the console through nested KVM (scripts/check/nested-console.sh)"; exit 1; }

@@ -21,17 +21,21 @@ trap 'exec 3>&- 2>/dev/null; rm -rf "$work"' EXIT
 # Real mode: mov al, 'R'; mov dx, 0x3f8; out dx, al; jmp $ (prints R, then spins until stopped).
 printf '\xb0R\xba\xf8\x03\xee\xeb\xfe' >"$work/loop.bin"
 mkfifo "$work/keys"
+# What the guest printed: the screen without jvmm's and nested-kvm's own lines and colour codes.
+guest_output() {
+    tr -d '\r' <"$work/screen" | sed 's/\x1b\[[0-9;]*m//g' | grep -v -E '^(jvmm|nested-kvm):' || true
+}
 session="stty -g >'$work/before'; '$root/jvmm' run --payload '$work/loop.bin' --mode real --timeout 600;"
 session+=" echo \"jvmm-status=\$?\"; stty -g >'$work/after'"
 script -qfec "$session" /dev/null <"$work/keys" >"$work/screen" 2>&1 &
 pid=$!
 exec 3>"$work/keys" # keep the terminal's input open until we type
 for _ in $(seq 600); do
-    tr -d '\r' <"$work/screen" | grep -v -E '^(jvmm|nested-kvm):' | grep -q R && break
+    guest_output | grep -q R && break
     kill -0 "$pid" 2>/dev/null || break
     sleep 1
 done
-if ! tr -d '\r' <"$work/screen" | grep -v -E '^(jvmm|nested-kvm):' | grep -q R; then
+if ! guest_output | grep -q R; then
     echo "nested-console: FAILED: the guest's output never reached the terminal; screen:" >&2
     cat "$work/screen" >&2
     exit 1

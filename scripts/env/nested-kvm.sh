@@ -228,8 +228,9 @@ say "booted in $(cat /ctl/boot-seconds)s, running the command"
 if [ -e /ctl/tty ]; then
     [ -c /dev/vport0p3 ] || fail "no virtio-serial port for the terminal"
     # script gives the command a pseudo-terminal and relays it to the host's terminal; -e: its status.
+    # A virtio port opens once: read and write through the one open file.
     chroot /newroot /usr/bin/script -qfec "/bin/bash /run/jvmm-nested/cmd.sh" /dev/null \
-        </dev/vport0p3 >/dev/vport0p3 2>/dev/vport0p2
+        <>/dev/vport0p3 >&0 2>/dev/vport0p2
 else
     chroot /newroot /bin/bash /run/jvmm-nested/cmd.sh </dev/null >/dev/vport0p1 2>/dev/vport0p2
 fi
@@ -412,7 +413,12 @@ if [[ $verbose == 1 ]]; then
     tail -n +1 -F "$run/console.log" >&2 2>/dev/null & reader_pids+=($!)
 fi
 start=$(date +%s.%N)
-if [[ $timeout_secs != 0 ]]; then qemu=(timeout -k 10 "$timeout_secs" "${qemu[@]}"); fi
+if [[ $timeout_secs != 0 ]]; then
+    # timeout puts QEMU in a process group of its own, where touching the terminal (--tty) would stop
+    # it (SIGTTOU); --foreground keeps it in ours.
+    foreground=(); if [[ $tty_mode == 1 ]]; then foreground=(--foreground); fi
+    qemu=(timeout "${foreground[@]}" -k 10 "$timeout_secs" "${qemu[@]}")
+fi
 if [[ $tty_mode == 1 ]]; then
     saved_tty=$(stty -g)
     idle_secs=0 # an interactive session may be quiet for as long as its user likes

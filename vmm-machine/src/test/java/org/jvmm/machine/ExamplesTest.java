@@ -41,22 +41,25 @@ class ExamplesTest {
         return ROOT.resolve("examples/" + example + "/target/" + example + ".jar");
     }
 
-    /** Runs an example's main class on the module path, as a user would; returns its output. */
+    /** Runs an example's main class on the module path, as a user would; returns its standard output. */
     private static String run(String example, String mainClass) throws IOException, InterruptedException {
         String java = ProcessHandle.current().info().command().orElse("java");
-        Path log = Files.createTempFile("example", ".log");
+        Path out = Files.createTempFile("example", ".out");
+        Path err = Files.createTempFile("example", ".err");
         Process process = new ProcessBuilder(List.of(java, "--enable-native-access=org.jvmm.core",
                 "-p", jar(example) + ":" + ROOT.resolve("examples/" + example + "/target/lib"), "-m", mainClass))
-                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+                .redirectOutput(out.toFile()).redirectError(err.toFile()).start();
         boolean done = process.waitFor(300, TimeUnit.SECONDS);
         if (!done) {
             process.destroyForcibly();
         }
-        String output = Files.readString(log, StandardCharsets.UTF_8);
-        Files.delete(log);
-        System.out.print(output);
-        assertTrue(done, example + " did not finish in 300 s:\n" + output);
-        assertEquals(0, process.exitValue(), output);
+        String output = Files.readString(out, StandardCharsets.UTF_8);
+        String both = output + Files.readString(err, StandardCharsets.UTF_8);
+        Files.delete(out);
+        Files.delete(err);
+        System.out.print(both);
+        assertTrue(done, example + " did not finish in 300 s:\n" + both);
+        assertEquals(0, process.exitValue(), both);
         return output;
     }
 
