@@ -113,7 +113,13 @@ public final class VirtioBlock implements VirtioDevice, AutoCloseable {
     private final long[] segmentCounts = new long[MAX_ZEROES_SEGMENTS];
     private VirtioContext context;
 
-    private VirtioBlock(DiskImage image, String serial) {
+    /**
+     * Creates the device over an open image, which it then owns: {@link #close()} closes it.
+     *
+     * @param image  the disk; read-only images offer VIRTIO_BLK_F_RO
+     * @param serial the id GET_ID returns: ASCII, at most 20 bytes are used
+     */
+    public VirtioBlock(DiskImage image, String serial) {
         this.path = image.path();
         this.image = image;
         this.readOnly = image.readOnly();
@@ -347,24 +353,21 @@ public final class VirtioBlock implements VirtioDevice, AutoCloseable {
                 continue;
             }
             long n = Math.min(len - skip, remaining);
-            ByteBuffer data = memory.slice(buffers.address(i) + skip, n).asByteBuffer();
-            if (toGuest) {
-                readFully(data, pos);
-            } else {
-                writeFully(data, pos);
+            long address = buffers.address(i) + skip;
+            for (long done = 0; done < n; ) {
+                ByteBuffer data = ChainBuffers.piece(memory, address + done, n - done);
+                int piece = data.remaining();
+                if (toGuest) {
+                    image.readAt(data, pos + done);
+                } else {
+                    image.writeAt(data, pos + done);
+                }
+                done += piece;
             }
             pos += n;
             remaining -= n;
             skip = 0;
         }
-    }
-
-    private void readFully(ByteBuffer data, long position) throws IOException {
-        image.readAt(data, position);
-    }
-
-    private void writeFully(ByteBuffer data, long position) throws IOException {
-        image.writeAt(data, position);
     }
 
     /**
@@ -403,7 +406,7 @@ public final class VirtioBlock implements VirtioDevice, AutoCloseable {
         long end = position + length;
         while (pos < end) {
             zeroes.clear().limit((int) Math.min(zeroes.capacity(), end - pos));
-            writeFully(zeroes, pos);
+            image.writeAt(zeroes, pos);
             pos += zeroes.limit();
         }
     }

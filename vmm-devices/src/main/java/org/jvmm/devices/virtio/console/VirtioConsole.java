@@ -258,10 +258,13 @@ public final class VirtioConsole implements VirtioDevice {
             long bytes = 0;
             for (int i = 0; i < transmitted.firstWritable(); i++) {
                 long length = transmitted.length(i);
-                if (length != 0) {
-                    writeFully(memory.slice(transmitted.address(i), length).asByteBuffer());
-                    bytes += length;
+                long address = transmitted.address(i);
+                for (long done = 0; done < length; ) {
+                    ByteBuffer piece = ChainBuffers.piece(memory, address + done, length - done);
+                    done += piece.remaining();
+                    writeFully(piece);
                 }
+                bytes += length;
             }
             c.addUsed(TRANSMITQ, head, 0, bytes);
         }

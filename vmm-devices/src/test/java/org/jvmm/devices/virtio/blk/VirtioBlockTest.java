@@ -19,6 +19,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.jvmm.devices.disk.DiskImage;
+import org.jvmm.devices.disk.RecordingChannel;
 import org.jvmm.devices.virtio.DeviceStatus;
 import org.jvmm.devices.virtio.DriverQueue;
 import org.jvmm.devices.virtio.MmioDriver;
@@ -148,17 +150,27 @@ class VirtioBlockTest {
     }
 
     @Test
-    void flushAnswersOk() throws IOException {
-        live(false);
+    void flushAnswersOkOnceTheImageIsOnStableStorage() throws IOException {
+        RecordingChannel channel = RecordingChannel.open(image, false);
+        block = new VirtioBlock(DiskImage.open(image, channel, false), "serial-123");
+        driver = new MmioDriver(guest, block);
+        driver.negotiateAll();
+        q = driver.setupQueue(0, 16);
+        driver.driverOk();
         assertFalse(block.isWriteThrough(), "a driver that accepted FLUSH gets writeback");
+        long data = guest.put(new byte[512]);
         long st = guest.alloc(1, 1);
+        assertEquals(VirtioBlock.S_OK, status(ro(header(VirtioBlock.T_OUT, 1), 16), ro(data, 512), rw(st, 1)));
+        assertEquals(0, channel.forcesWithMetadata, "writeback: a write completes unforced");
         assertEquals(VirtioBlock.S_OK, status(ro(header(VirtioBlock.T_FLUSH, 0), 16), rw(st, 1)));
+        assertEquals(1, channel.forcesWithMetadata, "FLUSH answered after force(true)");
     }
 
     /** VIRTIO 1.2 5.2.6: with FLUSH offered but not negotiated, a completed write is stable. */
     @Test
     void aDriverWithoutFlushGetsWriteThrough() throws IOException {
-        block = VirtioBlock.open(image, false, "serial-123");
+        RecordingChannel channel = RecordingChannel.open(image, false);
+        block = new VirtioBlock(DiskImage.open(image, channel, false), "serial-123");
         assertFalse(block.isWriteThrough(), "no driver yet");
         driver = new MmioDriver(guest, block);
         long accepted = driver.deviceFeatures() & ~VirtioFeatures.bit(VirtioBlock.F_FLUSH);
@@ -171,6 +183,7 @@ class VirtioBlockTest {
         long data = guest.put(payload);
         long st = guest.alloc(1, 1);
         assertEquals(VirtioBlock.S_OK, status(ro(header(VirtioBlock.T_OUT, 5), 16), ro(data, 512), rw(st, 1)));
+        assertEquals(1, channel.forcesWithMetadata, "the write was forced before it completed");
         assertArrayEquals(payload, Arrays.copyOfRange(file(), 5 * 512, 6 * 512));
         driver.negotiateAll();
         q = driver.setupQueue(0, 16);
