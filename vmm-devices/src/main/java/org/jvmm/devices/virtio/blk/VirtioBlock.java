@@ -37,9 +37,18 @@ import org.jvmm.devices.virtio.queue.VirtqueueException;
  * without fallocate(2) has nothing to give back, and the specification lets discarded sectors
  * keep their contents. Data moves directly between the file and guest memory, no copy.
  *
+ * <p><b>Bounded work.</b> A request runs on the thread that notified (a vCPU or an ioeventfd
+ * drain) under the transport's lock, so a stop waits for it. WRITE_ZEROES writes at most
+ * {@link #MAX_WRITE_ZEROES_SECTORS} sectors in {@link #MAX_WRITE_ZEROES_SEGMENTS} segment (1 MiB)
+ * and DISCARD covers at most {@link #MAX_DISCARD_SEGMENTS} segments of
+ * {@link #MAX_DISCARD_SECTORS}, as offered in config space (VIRTIO 1.2, 5.2.4); a request beyond
+ * them is refused before any work. A data buffer is moved in pieces of at most
+ * {@link ChainBuffers#MAX_PIECE} bytes, so a descriptor of up to 2^32 - 1 bytes works.
+ *
  * <p><b>Guest errors.</b> A request the disk cannot serve (past the end, sector arithmetic that
- * overflows, data not a multiple of 512 bytes, limits exceeded) answers IOERR; an unknown type or
- * flag answers UNSUPP; a malformed chain (no writable status byte, header shorter than 16 bytes)
+ * overflows, data not a multiple of 512 bytes, a DISCARD or WRITE_ZEROES segment longer than
+ * offered) answers IOERR; an unknown type or flag, or more DISCARD or WRITE_ZEROES segments than
+ * offered, answers UNSUPP; a malformed chain (no writable status byte, header shorter than 16 bytes)
  * is a {@link VirtqueueException}, and the transport sets DEVICE_NEEDS_RESET.
  */
 public final class VirtioBlock implements VirtioDevice, AutoCloseable {
@@ -88,10 +97,21 @@ public final class VirtioBlock implements VirtioDevice, AutoCloseable {
     public static final int QUEUE_SIZE = 256;
     /** Bytes of the device id GET_ID returns. */
     public static final int ID_BYTES = 20;
-    /** Most sectors in one DISCARD or WRITE_ZEROES segment. */
-    public static final int MAX_ZEROES_SECTORS = 1 << 21;
-    /** Most segments in one DISCARD or WRITE_ZEROES request. */
-    public static final int MAX_ZEROES_SEGMENTS = 32;
+    /**
+     * Most sectors in one WRITE_ZEROES segment ({@code max_write_zeroes_sectors}): 1 MiB. The
+     * zeroes are written to the image while the vCPU or ioeventfd thread holds the transport's
+     * lock, so the bound is on the work one request can ask for; a driver splits larger ranges.
+     */
+    public static final int MAX_WRITE_ZEROES_SECTORS = 2048;
+    /** Most segments in one WRITE_ZEROES request ({@code max_write_zeroes_seg}). */
+    public static final int MAX_WRITE_ZEROES_SEGMENTS = 1;
+    /**
+     * Most sectors in one DISCARD segment ({@code max_discard_sectors}): 2 GiB. A discard only
+     * checks its ranges (nothing is written), so its limits bound reading the segments.
+     */
+    public static final int MAX_DISCARD_SECTORS = 1 << 22;
+    /** Most segments in one DISCARD request ({@code max_discard_seg}). */
+    public static final int MAX_DISCARD_SEGMENTS = 32;
 
     private static final int HEADER_SIZE = 16;
     private static final int SEGMENT_SIZE = 16;
@@ -109,8 +129,8 @@ public final class VirtioBlock implements VirtioDevice, AutoCloseable {
     private final ChainBuffers buffers = new ChainBuffers(QUEUE_SIZE);
     private final MemorySegment scratch = MemorySegment.ofArray(new byte[HEADER_SIZE]);
     private final ByteBuffer zeroes = ByteBuffer.allocateDirect(64 * 1024);
-    private final long[] segmentSectors = new long[MAX_ZEROES_SEGMENTS];
-    private final long[] segmentCounts = new long[MAX_ZEROES_SEGMENTS];
+    private final long[] segmentSectors = new long[MAX_WRITE_ZEROES_SEGMENTS];
+    private final long[] segmentCounts = new long[MAX_WRITE_ZEROES_SEGMENTS];
     private VirtioContext context;
 
     /**
@@ -133,11 +153,11 @@ public final class VirtioBlock implements VirtioDevice, AutoCloseable {
         c.putInt(12, QUEUE_SIZE - 2);            // seg_max: header and status take two descriptors
         c.putInt(20, SECTOR_SIZE);               // blk_size
         c.putShort(34, (short) 1);               // num_queues
-        c.putInt(36, MAX_ZEROES_SECTORS);        // max_discard_sectors
-        c.putInt(40, MAX_ZEROES_SEGMENTS);       // max_discard_seg
+        c.putInt(36, MAX_DISCARD_SECTORS);       // max_discard_sectors
+        c.putInt(40, MAX_DISCARD_SEGMENTS);      // max_discard_seg
         c.putInt(44, 1);                         // discard_sector_alignment
-        c.putInt(48, MAX_ZEROES_SECTORS);        // max_write_zeroes_sectors
-        c.putInt(52, MAX_ZEROES_SEGMENTS);       // max_write_zeroes_seg
+        c.putInt(48, MAX_WRITE_ZEROES_SECTORS);  // max_write_zeroes_sectors
+        c.putInt(52, MAX_WRITE_ZEROES_SEGMENTS); // max_write_zeroes_seg
         this.config = c.array();
     }
 
@@ -373,12 +393,19 @@ public final class VirtioBlock implements VirtioDevice, AutoCloseable {
     /**
      * DISCARD and WRITE_ZEROES: every segment is read once and validated before any is acted on,
      * so a bad segment changes nothing and the guest cannot change a segment after its check.
+     * Beyond the limits offered in config space: more segments is UNSUPP (QEMU's answer to more
+     * segments than it takes), a segment of more sectors IOERR (QEMU's, and the answer to any
+     * range the disk cannot serve).
      */
     private int zeroes(GuestMemory memory, boolean write, long payload) throws IOException {
-        if (payload == 0 || payload % SEGMENT_SIZE != 0 || payload / SEGMENT_SIZE > MAX_ZEROES_SEGMENTS) {
+        if (payload == 0 || payload % SEGMENT_SIZE != 0) {
             return S_IOERR;
         }
+        if (payload / SEGMENT_SIZE > (write ? MAX_WRITE_ZEROES_SEGMENTS : MAX_DISCARD_SEGMENTS)) {
+            return S_UNSUPP;
+        }
         int segments = (int) (payload / SEGMENT_SIZE);
+        long maxSectors = write ? MAX_WRITE_ZEROES_SECTORS : MAX_DISCARD_SECTORS;
         for (int s = 0; s < segments; s++) {
             buffers.readFrom(memory, HEADER_SIZE + (long) s * SEGMENT_SIZE, scratch);
             long sector = scratch.get(LE_LONG, 0);
@@ -387,11 +414,13 @@ public final class VirtioBlock implements VirtioDevice, AutoCloseable {
             if ((flags & ~FLAG_UNMAP) != 0 || !write && flags != 0) {
                 return S_UNSUPP;
             }
-            if (count > MAX_ZEROES_SECTORS || !sectorsInside(sector, count)) {
+            if (count > maxSectors || !sectorsInside(sector, count)) {
                 return S_IOERR;
             }
-            segmentSectors[s] = sector;
-            segmentCounts[s] = count;
+            if (write) {
+                segmentSectors[s] = sector;
+                segmentCounts[s] = count;
+            }
         }
         if (write) {
             for (int s = 0; s < segments; s++) {
