@@ -52,8 +52,7 @@ public class DispatchBenchmark {
 
     static final int COM1 = 0x3f8;
     static final long VIRTIO_BASE = 0xd000_0000L;
-    /** VIRTIO_MMIO_QUEUE_NOTIFY (package-private in the transport). */
-    static final int QUEUE_NOTIFY = 0x050;
+    static final int QUEUE_NOTIFY = VirtioMmioTransport.QUEUE_NOTIFY_OFFSET;
     static final long DATA_OFFSET = 2048;
 
     @Param({"true", "false"})

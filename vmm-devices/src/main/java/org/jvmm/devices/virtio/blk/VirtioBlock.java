@@ -11,8 +11,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import org.jvmm.core.memory.GuestMemory;
 import org.jvmm.devices.disk.DiskImage;
+import org.jvmm.devices.virtio.AbstractVirtioDevice;
+import org.jvmm.devices.virtio.ConfigSpace;
 import org.jvmm.devices.virtio.VirtioContext;
-import org.jvmm.devices.virtio.VirtioDevice;
 import org.jvmm.devices.virtio.VirtioFeatures;
 import org.jvmm.devices.virtio.queue.ChainBuffers;
 import org.jvmm.devices.virtio.queue.DescriptorChain;
@@ -51,7 +52,7 @@ import org.jvmm.devices.virtio.queue.VirtqueueException;
  * offered, answers UNSUPP; a malformed chain (no writable status byte, header shorter than 16 bytes)
  * is a {@link VirtqueueException}, and the transport sets DEVICE_NEEDS_RESET.
  */
-public final class VirtioBlock implements VirtioDevice, AutoCloseable {
+public final class VirtioBlock extends AbstractVirtioDevice implements AutoCloseable {
 
     private static final System.Logger LOG = System.getLogger(VirtioBlock.class.getName());
 
@@ -124,14 +125,12 @@ public final class VirtioBlock implements VirtioDevice, AutoCloseable {
     private final DiskImage image;
     private final boolean readOnly;
     private final long capacity;
-    private final byte[] config;
     private final MemorySegment id;
     private final ChainBuffers buffers = new ChainBuffers(QUEUE_SIZE);
     private final MemorySegment scratch = MemorySegment.ofArray(new byte[HEADER_SIZE]);
     private final ByteBuffer zeroes = ByteBuffer.allocateDirect(64 * 1024);
     private final long[] segmentSectors = new long[MAX_WRITE_ZEROES_SEGMENTS];
     private final long[] segmentCounts = new long[MAX_WRITE_ZEROES_SEGMENTS];
-    private VirtioContext context;
 
     /**
      * Creates the device over an open image, which it then owns: {@link #close()} closes it.
@@ -140,6 +139,7 @@ public final class VirtioBlock implements VirtioDevice, AutoCloseable {
      * @param serial the id GET_ID returns: ASCII, at most 20 bytes are used
      */
     public VirtioBlock(DiskImage image, String serial) {
+        super(DEVICE_ID, features(image.readOnly()), new ConfigSpace(CONFIG_SIZE), QUEUE_SIZE);
         this.path = image.path();
         this.image = image;
         this.readOnly = image.readOnly();
@@ -148,17 +148,21 @@ public final class VirtioBlock implements VirtioDevice, AutoCloseable {
         byte[] serialBytes = serial.getBytes(StandardCharsets.US_ASCII);
         System.arraycopy(serialBytes, 0, idBytes, 0, Math.min(ID_BYTES, serialBytes.length));
         this.id = MemorySegment.ofArray(idBytes);
-        ByteBuffer c = ByteBuffer.allocate(CONFIG_SIZE).order(ByteOrder.LITTLE_ENDIAN);
-        c.putLong(0, capacity);
-        c.putInt(12, QUEUE_SIZE - 2);            // seg_max: header and status take two descriptors
-        c.putInt(20, SECTOR_SIZE);               // blk_size
-        c.putShort(34, (short) 1);               // num_queues
-        c.putInt(36, MAX_DISCARD_SECTORS);       // max_discard_sectors
-        c.putInt(40, MAX_DISCARD_SEGMENTS);      // max_discard_seg
-        c.putInt(44, 1);                         // discard_sector_alignment
-        c.putInt(48, MAX_WRITE_ZEROES_SECTORS);  // max_write_zeroes_sectors
-        c.putInt(52, MAX_WRITE_ZEROES_SEGMENTS); // max_write_zeroes_seg
-        this.config = c.array();
+        config.put(0, 8, capacity);
+        config.put(12, 4, QUEUE_SIZE - 2);            // seg_max: header and status take two descriptors
+        config.put(20, 4, SECTOR_SIZE);               // blk_size
+        config.put(34, 2, 1);                         // num_queues
+        config.put(36, 4, MAX_DISCARD_SECTORS);       // max_discard_sectors
+        config.put(40, 4, MAX_DISCARD_SEGMENTS);      // max_discard_seg
+        config.put(44, 4, 1);                         // discard_sector_alignment
+        config.put(48, 4, MAX_WRITE_ZEROES_SECTORS);  // max_write_zeroes_sectors
+        config.put(52, 4, MAX_WRITE_ZEROES_SEGMENTS); // max_write_zeroes_seg
+    }
+
+    private static long features(boolean readOnly) {
+        long features = VirtioFeatures.bit(F_SEG_MAX) | VirtioFeatures.bit(F_BLK_SIZE) | VirtioFeatures.bit(F_FLUSH);
+        return readOnly ? features | VirtioFeatures.bit(F_RO)
+                : features | VirtioFeatures.bit(F_DISCARD) | VirtioFeatures.bit(F_WRITE_ZEROES);
     }
 
     /**
@@ -200,68 +204,18 @@ public final class VirtioBlock implements VirtioDevice, AutoCloseable {
     }
 
     @Override
-    public int deviceId() {
-        return DEVICE_ID;
-    }
-
-    @Override
-    public long features() {
-        long features = VirtioFeatures.bit(F_SEG_MAX) | VirtioFeatures.bit(F_BLK_SIZE) | VirtioFeatures.bit(F_FLUSH);
-        return readOnly ? features | VirtioFeatures.bit(F_RO)
-                : features | VirtioFeatures.bit(F_DISCARD) | VirtioFeatures.bit(F_WRITE_ZEROES);
-    }
-
-    @Override
-    public int queueCount() {
-        return 1;
-    }
-
-    @Override
-    public int queueMaxSize(int queue) {
-        return QUEUE_SIZE;
-    }
-
-    @Override
-    public int configSize() {
-        return CONFIG_SIZE;
-    }
-
-    @Override
-    public long readConfig(int offset, int size) {
-        long value = 0;
-        for (int i = 0; i < size; i++) {
-            value |= (config[offset + i] & 0xFFL) << (8 * i);
-        }
-        return value;
-    }
-
-    @Override
-    public void activate(VirtioContext newContext) {
-        context = newContext;
-    }
-
-    @Override
-    public void reset() {
-        context = null;
-    }
-
-    @Override
-    public void queueNotified(int queue) {
-        VirtioContext c = context;
-        if (c == null || queue != 0) {
-            return;
-        }
-        Virtqueue q = c.queue(0);
+    protected void process(VirtioContext c, int queue) {
+        Virtqueue q = c.queue(queue);
         DescriptorChain chain;
         while ((chain = q.pop()) != null) {
             int head = chain.head();
             buffers.collect(chain);
-            process(c, head);
+            serve(c, head);
         }
-        c.signalUsed(0);
+        c.signalUsed(queue);
     }
 
-    private void process(VirtioContext c, int head) {
+    private void serve(VirtioContext c, int head) {
         GuestMemory memory = c.memory();
         if (buffers.writableBytes() < 1) {
             throw new VirtqueueException("block request " + head + " has no device-writable status byte");
@@ -336,7 +290,7 @@ public final class VirtioBlock implements VirtioDevice, AutoCloseable {
      * driver has not accepted VIRTIO_BLK_F_FLUSH, so it has no other way to make them stable}
      */
     public boolean isWriteThrough() {
-        VirtioContext c = context;
+        VirtioContext c = context();
         return c != null && !VirtioFeatures.has(c.features(), F_FLUSH);
     }
 
