@@ -53,8 +53,7 @@ public class DispatchBenchmark {
 
     static final int COM1 = (int) MemoryMap.COM1.base();
     static final long VIRTIO_BASE = MemoryMap.VIRTIO_BASE;
-    /** VIRTIO_MMIO_QUEUE_NOTIFY (package-private in the transport). */
-    static final int QUEUE_NOTIFY = 0x050;
+    static final int QUEUE_NOTIFY = VirtioMmioTransport.QUEUE_NOTIFY_OFFSET;
     static final long DATA_OFFSET = 2048;
 
     @Param({"true", "false"})

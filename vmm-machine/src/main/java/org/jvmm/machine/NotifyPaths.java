@@ -35,7 +35,7 @@ final class NotifyPaths {
             note.accept(name + ": this host has no ioeventfd; QueueNotify stays an MMIO exit");
             return;
         }
-        long address = slotBase + VirtioMmioTransport.REG_QUEUE_NOTIFY;
+        long address = slotBase + VirtioMmioTransport.QUEUE_NOTIFY_OFFSET;
         for (int q = 0; q < queues; q++) {
             EventFd eventFd = resources.add(new EventFd());
             try {

@@ -16,24 +16,39 @@ import org.jvmm.core.bus.BusDevice;
  * (device 0), LBA28 addressing, polled, no interrupt and no control block (0x3f6).
  *
  * <h2>Commands</h2>
- * READ SECTORS (0x20, 0x21), WRITE SECTORS (0x30, 0x31), FLUSH CACHE (0xe7, 0xea; an fsync),
- * IDENTIFY DEVICE (0xec; the LBA28 sector count in words 60-61), and SET FEATURES (0xef) and
- * INITIALIZE DEVICE PARAMETERS (0x91), which succeed and change nothing. A sector count of 0 means
+ * READ SECTORS (0x20, 0x21), WRITE SECTORS (0x30, 0x31), FLUSH CACHE (0xe7, 0xea),
+ * IDENTIFY DEVICE (0xec; the LBA28 sector count in words 60-61), SET FEATURES (0xef) and
+ * INITIALIZE DEVICE PARAMETERS (0x91), which succeeds and changes nothing. A sector count of 0 means
  * 256. Every other command, CHS addressing (device register bit 6 clear), a range past the end of
  * the disk and a write to a read-only image end with ERR in the status and ABRT in the error
  * register; a host I/O failure adds DF.
  *
+ * <h2>The write cache</h2>
+ * A completed WRITE SECTORS is in the host's page cache, not yet on the disk: a volatile write
+ * cache, and IDENTIFY says so (word 82 bit 5 supported, word 85 bit 5 enabled, words 83 and 86 bit
+ * 12 FLUSH CACHE). FLUSH CACHE returns once the image is on stable storage
+ * ({@link DiskImage#flush}, an {@code fsync}). SET FEATURES 82h disables the cache: from then on
+ * every write is forced before it completes, and word 85 bit 5 reads clear; 02h enables it again.
+ * Other SET FEATURES subcommands (a transfer mode, say) succeed and change nothing.
+ *
  * <h2>Timing</h2>
  * A command completes while the guest's command write is still in the exit: BSY is never seen.
- * A read fetches all its sectors at once and raises DRQ; the data port then yields them as
- * little-endian 16-bit words and DRQ falls after the last one. A write raises DRQ, takes the words
- * and writes them to the image once the last one arrives. A 32-bit access to the data port moves
- * two words, low word first; an 8-bit one moves one word (the low byte of it, for a read). A new
- * command abandons a transfer in progress.
+ * A read fetches all its sectors at once and raises DRQ; a write raises DRQ, takes the data and
+ * writes it to the image once the last byte arrives. DRQ falls after the last byte. A new command
+ * abandons a transfer in progress.
+ *
+ * <h2>The data port</h2>
+ * The data register moves one byte stream, little-endian, whatever the access width: a 16-bit
+ * access (the ATA default, a guest's {@code rep insw}) moves two bytes, a 32-bit one four, and an
+ * 8-bit one exactly one, so a guest that mixes widths or reads with {@code insb} gets every byte
+ * once, in order. (ATA defines 8-bit data transfers only after SET FEATURES 01h, a CFA feature;
+ * QEMU answers an 8-bit access of the data port with 0xff and moves nothing. Moving one byte loses
+ * and repeats nothing, whichever the guest meant.) An access wider than what is left of the
+ * transfer takes the rest and reads zeroes for the missing bytes; outside a transfer the data
+ * port reads 0 and ignores writes.
  *
  * <p>With device 1 selected (device register bit 4), the status reads 0 (no device) and commands are
- * ignored. Data port accesses, the path of a guest's {@code rep insw}, take the device lock and
- * allocate nothing.
+ * ignored. Data port accesses take the device lock and allocate nothing.
  */
 public final class AtaPio implements BusDevice, AutoCloseable {
 
@@ -95,8 +110,12 @@ public final class AtaPio implements BusDevice, AutoCloseable {
     public static final int CMD_FLUSH_CACHE_EXT = 0xea;
     /** IDENTIFY DEVICE. */
     public static final int CMD_IDENTIFY = 0xec;
-    /** SET FEATURES (a no-op). */
+    /** SET FEATURES: the subcommand is in the features register. */
     public static final int CMD_SET_FEATURES = 0xef;
+    /** SET FEATURES subcommand: enable the write cache. */
+    public static final int FEATURE_ENABLE_WRITE_CACHE = 0x02;
+    /** SET FEATURES subcommand: disable the write cache (every write is forced before it completes). */
+    public static final int FEATURE_DISABLE_WRITE_CACHE = 0x82;
 
     /** The model string in IDENTIFY data. */
     public static final String MODEL = "jvmm ATA-PIO disk";
@@ -113,7 +132,9 @@ public final class AtaPio implements BusDevice, AutoCloseable {
 
     private final DiskImage image;
     private final ByteBuffer buffer = ByteBuffer.allocateDirect(MAX_SECTORS * SECTOR).order(ByteOrder.LITTLE_ENDIAN);
-    private final ByteBuffer identifyData;
+    /** IDENTIFY data with the write cache enabled and disabled (word 85 and the checksum differ). */
+    private final ByteBuffer identifyCacheOn;
+    private final ByteBuffer identifyCacheOff;
 
     private int count;
     private int lbaLow;
@@ -122,6 +143,8 @@ public final class AtaPio implements BusDevice, AutoCloseable {
     private int device = 0xa0;
     private int status = READY;
     private int error;
+    private int features;
+    private boolean writeCache = true;
 
     private int transfer = IDLE;
     private int position;
@@ -135,7 +158,8 @@ public final class AtaPio implements BusDevice, AutoCloseable {
      */
     public AtaPio(DiskImage image) {
         this.image = Objects.requireNonNull(image, "image");
-        this.identifyData = identify(image.sectors()).asReadOnlyBuffer().order(ByteOrder.LITTLE_ENDIAN);
+        this.identifyCacheOn = identify(image.sectors(), true).asReadOnlyBuffer();
+        this.identifyCacheOff = identify(image.sectors(), false).asReadOnlyBuffer();
     }
 
     /**
@@ -158,10 +182,11 @@ public final class AtaPio implements BusDevice, AutoCloseable {
     /**
      * The 512 bytes IDENTIFY DEVICE returns for a disk of {@code sectors} sectors.
      *
-     * @param sectors the disk size
+     * @param sectors    the disk size
+     * @param writeCache whether the write cache is enabled (word 85 bit 5)
      * @return the data, little-endian words, with a valid checksum in word 255
      */
-    static ByteBuffer identify(long sectors) {
+    static ByteBuffer identify(long sectors, boolean writeCache) {
         ByteBuffer id = ByteBuffer.allocate(SECTOR).order(ByteOrder.LITTLE_ENDIAN);
         long lba28 = Math.min(sectors, LBA28_SECTORS);
         word(id, 0, 0x0040); // ATA device, fixed
@@ -177,8 +202,10 @@ public final class AtaPio implements BusDevice, AutoCloseable {
         word(id, 60, (int) (lba28 & 0xffff));
         word(id, 61, (int) (lba28 >>> 16));
         word(id, 80, 0x007e); // ATA-1 to ATA-6
-        word(id, 83, 0x4000 | 0x1000); // FLUSH CACHE supported
+        word(id, 82, 0x0020); // write cache supported
+        word(id, 83, 0x4000 | 0x1000); // word valid; FLUSH CACHE supported
         word(id, 84, 0x4000);
+        word(id, 85, writeCache ? 0x0020 : 0); // write cache enabled
         word(id, 86, 0x1000); // FLUSH CACHE enabled
         word(id, 87, 0x4000);
         int sum = 0xa5;
@@ -206,9 +233,6 @@ public final class AtaPio implements BusDevice, AutoCloseable {
     @Override
     public synchronized long read(long offset, int size) {
         if (offset == DATA) {
-            if (size == 2 && transfer == PIO_IN) {
-                return nextWord();
-            }
             return readData(size);
         }
         boolean dev1 = (device & DEVICE_DEV1) != 0;
@@ -229,6 +253,7 @@ public final class AtaPio implements BusDevice, AutoCloseable {
         int v = (int) value & 0xff;
         switch (Math.clamp(offset, -1, 8)) {
             case DATA -> writeData(size, value);
+            case ERROR_FEATURES -> features = v;
             case SECTOR_COUNT -> count = v;
             case LBA_LOW -> lbaLow = v;
             case LBA_MID -> lbaMid = v;
@@ -236,18 +261,14 @@ public final class AtaPio implements BusDevice, AutoCloseable {
             case DEVICE -> device = v | 0xa0;
             case STATUS_COMMAND -> command(v);
             default -> {
-                // The features register (no supported command reads it) and offsets outside the block.
+                // Offsets outside the command block.
             }
         }
     }
 
-    private int nextWord() {
-        int word = buffer.getShort(position) & 0xffff;
-        position += 2;
-        if (position == limit) {
-            endTransfer();
-        }
-        return word;
+    /** Bytes an access of {@code size} moves through the data port: 1, 2, 4 or 8. */
+    private static int width(int size) {
+        return size >= 8 ? 8 : size >= 4 ? 4 : size >= 2 ? 2 : 1;
     }
 
     private long readData(int size) {
@@ -255,12 +276,26 @@ public final class AtaPio implements BusDevice, AutoCloseable {
             guestError("data port read with no data ready");
             return 0;
         }
-        int words = size >= 8 ? 4 : size >= 4 ? 2 : 1;
-        long value = 0;
-        for (int i = 0; i < words && transfer == PIO_IN; i++) {
-            value |= (long) nextWord() << (16 * i);
+        if (size == 2 && limit - position >= 2) {
+            // The common case, a guest's rep insw: one word.
+            int word = buffer.getShort(position) & 0xffff;
+            advance(2);
+            return word;
         }
-        return size == 1 ? value & 0xff : value;
+        int bytes = width(size);
+        long value = 0;
+        for (int i = 0; i < bytes && transfer == PIO_IN; i++) {
+            value |= (buffer.get(position) & 0xffL) << (8 * i);
+            advance(1);
+        }
+        return value;
+    }
+
+    private void advance(int bytes) {
+        position += bytes;
+        if (position == limit) {
+            endTransfer();
+        }
     }
 
     private void writeData(int size, long value) {
@@ -268,10 +303,9 @@ public final class AtaPio implements BusDevice, AutoCloseable {
             guestError("data port write with no data expected");
             return;
         }
-        int words = size >= 8 ? 4 : size >= 4 ? 2 : 1;
-        for (int i = 0; i < words && transfer == PIO_OUT; i++) {
-            buffer.putShort(position, (short) (value >>> (16 * i)));
-            position += 2;
+        int bytes = width(size);
+        for (int i = 0; i < bytes && transfer == PIO_OUT; i++) {
+            buffer.put(position++, (byte) (value >>> (8 * i)));
             if (position == limit) {
                 commitWrite();
             }
@@ -298,13 +332,24 @@ public final class AtaPio implements BusDevice, AutoCloseable {
             case CMD_FLUSH_CACHE, CMD_FLUSH_CACHE_EXT -> flushCache();
             case CMD_IDENTIFY -> {
                 buffer.clear();
-                buffer.put(0, identifyData, 0, SECTOR);
+                buffer.put(0, writeCache ? identifyCacheOn : identifyCacheOff, 0, SECTOR);
                 startTransfer(PIO_IN, SECTOR);
             }
-            case CMD_SET_FEATURES, CMD_INITIALIZE_DEVICE_PARAMETERS -> {
-                // Nothing to set: there is one transfer mode and no geometry to configure.
+            case CMD_SET_FEATURES -> setFeatures();
+            case CMD_INITIALIZE_DEVICE_PARAMETERS -> {
+                // Nothing to set: there is no geometry to configure.
             }
             default -> abort("unsupported command 0x" + Integer.toHexString(command));
+        }
+    }
+
+    private void setFeatures() {
+        switch (features) {
+            case FEATURE_ENABLE_WRITE_CACHE -> writeCache = true;
+            case FEATURE_DISABLE_WRITE_CACHE -> writeCache = false;
+            default -> {
+                // A transfer mode and the like: there is one mode and nothing to configure.
+            }
         }
     }
 
@@ -372,6 +417,9 @@ public final class AtaPio implements BusDevice, AutoCloseable {
         buffer.clear().limit(limit);
         try {
             image.write(buffer, transferLba);
+            if (!writeCache) {
+                image.flush();
+            }
             status = READY;
         } catch (IOException | RuntimeException e) {
             fault("writing " + image, e);

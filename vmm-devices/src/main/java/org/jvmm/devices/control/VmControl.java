@@ -28,7 +28,7 @@ public interface VmControl {
     /**
      * The guest asked to stop with a process exit status.
      *
-     * @param status the status jvmm should exit with (the process keeps its low 8 bits)
+     * @param status the status jvmm should exit with, 0 to 255 (the debug exit gives odd ones only)
      */
     void requestExit(int status);
 }

@@ -7,10 +7,12 @@ import org.jvmm.devices.control.VmControl;
 
 /**
  * QEMU's isa-debug-exit: a guest write of {@code v} asks the VM to stop with exit status
- * {@code (v << 1) | 1}, so a guest can never make jvmm exit with 0 by accident and a status of 1 still
- * means "the guest wrote 0". Only the low {@code size} bytes of the write count; the status is
- * computed in 64 bits and then truncated to an {@code int} (a process keeps the low 8 bits anyway).
- * Reads return all ones, as from an undecoded port.
+ * {@code ((v << 1) | 1) & 0xff}. QEMU calls {@code exit((v << 1) | 1)} and the operating system keeps
+ * the low 8 bits of it; jvmm truncates here, so the status the machine sees is the one the process
+ * ends with. It depends on bits 6:0 of {@code v} only (0x00 and 0x80 both give 1, 0x7f and 0xff
+ * both give 255) and is always odd, so no value a guest writes, of any size, makes jvmm exit with
+ * 0 ("pass") and a status of 1 still means "the guest wrote 0". Reads return all ones, as from an
+ * undecoded port.
  */
 public final class DebugExit implements BusDevice {
 
@@ -29,15 +31,13 @@ public final class DebugExit implements BusDevice {
     }
 
     /**
-     * The exit status for a guest write.
+     * The exit status for a guest write of any size.
      *
      * @param value the value written
-     * @param size  the access size in bytes
-     * @return {@code (v << 1) | 1} with {@code v} the low {@code size} bytes of {@code value}
+     * @return {@code ((value << 1) | 1) & 0xff}: odd, from 1 to 255
      */
-    public static int status(long value, int size) {
-        long v = size >= 1 && size < 8 ? value & Bus.allOnes(size) : value;
-        return (int) ((v << 1) | 1);
+    public static int status(long value) {
+        return (int) (((value << 1) | 1) & 0xff);
     }
 
     @Override
@@ -48,7 +48,7 @@ public final class DebugExit implements BusDevice {
     @Override
     public void write(long offset, int size, long value) {
         if (offset == 0) {
-            control.requestExit(status(value, size));
+            control.requestExit(status(value));
         }
     }
 

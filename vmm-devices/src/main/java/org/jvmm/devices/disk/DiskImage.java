@@ -8,6 +8,7 @@ import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A raw disk image: a file of 512-byte sectors, opened with a lock so two VMs never share a
@@ -31,6 +32,7 @@ public final class DiskImage implements AutoCloseable {
     private final FileLock lock;
     private final boolean readOnly;
     private final long sectors;
+    private final AtomicLong forces = new AtomicLong();
 
     private DiskImage(Path path, FileChannel channel, FileLock lock, boolean readOnly, long sectors) {
         this.path = path;
@@ -53,6 +55,22 @@ public final class DiskImage implements AutoCloseable {
         FileChannel channel = readOnly
                 ? FileChannel.open(path, StandardOpenOption.READ)
                 : FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE);
+        return open(path, channel, readOnly);
+    }
+
+    /**
+     * Takes over a channel the caller opened on an image (one it opened its own way, or one that
+     * records what the device does with it) and locks it. The image owns the channel from here
+     * on, also when this fails.
+     *
+     * @param path     the image file, for messages
+     * @param channel  the open channel: readable, and writable unless {@code readOnly}
+     * @param readOnly refuse writes and take a shared lock
+     * @return the open image
+     * @throws IOException if the size cannot be read, or another process (or this one) holds a
+     *                     conflicting lock on the file
+     */
+    public static DiskImage open(Path path, FileChannel channel, boolean readOnly) throws IOException {
         try {
             FileLock lock;
             try {
@@ -180,14 +198,27 @@ public final class DiskImage implements AutoCloseable {
     }
 
     /**
-     * Makes written sectors durable ({@code fsync}). Does nothing on a read-only image.
+     * Makes written sectors durable: {@link FileChannel#force force(true)}, an {@code fsync}, which
+     * returns once the file's data and metadata are on stable storage. Does nothing on a
+     * read-only image.
      *
      * @throws IOException if the sync fails
      */
     public void flush() throws IOException {
         if (!readOnly) {
             channel.force(true);
+            forces.incrementAndGet();
         }
+    }
+
+    /**
+     * How many {@link #flush}es reached stable storage: each one counted after its
+     * {@code force} returned.
+     *
+     * @return the count since the image was opened
+     */
+    public long forces() {
+        return forces.get();
     }
 
     /**

@@ -10,6 +10,8 @@ import java.nio.file.Path;
 import java.util.Random;
 import org.jvmm.core.bus.AddressRange;
 import org.jvmm.core.bus.Bus;
+import org.jvmm.devices.disk.DiskImage;
+import org.jvmm.devices.disk.RecordingChannel;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -24,6 +26,7 @@ class AtaPioTest {
     private AtaPio ata;
     private Bus bus;
     private byte[] original;
+    private RecordingChannel channel;
 
     private Path image(boolean fill) throws IOException {
         Path path = dir.resolve("disk.img");
@@ -37,6 +40,14 @@ class AtaPioTest {
 
     private void attach(Path path, boolean readOnly) throws IOException {
         ata = AtaPio.open(path, readOnly);
+        bus = new Bus("pio");
+        bus.register("ata", new AddressRange(0x1f0, AtaPio.PORTS), ata);
+    }
+
+    /** Attaches read-write over a channel that counts forces (and forwards them). */
+    private void attachRecording(Path path) throws IOException {
+        channel = RecordingChannel.open(path, false);
+        ata = new AtaPio(DiskImage.open(path, channel, false));
         bus = new Bus("pio");
         bus.register("ata", new AddressRange(0x1f0, AtaPio.PORTS), ata);
     }
@@ -213,7 +224,7 @@ class AtaPioTest {
 
     @Test
     void identifyCapsTheCountAtLba28() {
-        var id = AtaPio.identify(1L << 40);
+        var id = AtaPio.identify(1L << 40, true);
         int count = (id.getShort(120) & 0xffff) | (id.getShort(122) & 0xffff) << 16;
         assertEquals(0x0fffffff, count);
         assertEquals("jvmm", new String(new byte[] {id.get(55), id.get(54), id.get(57), id.get(56)},
@@ -300,5 +311,143 @@ class AtaPioTest {
         assertArrayEquals(original, Files.readAllBytes(path), "no stray write reached the image");
         issue(CMD_READ_SECTORS, 1, 1);
         assertArrayEquals(slice(1, 1), readWords(1), "the device still works");
+    }
+
+    /** The 256 IDENTIFY words as the guest reads them. */
+    private int[] identifyWords() {
+        issue(CMD_IDENTIFY, 0, 0);
+        byte[] id = readWords(1);
+        int sum = 0;
+        for (byte b : id) {
+            sum += b & 0xff;
+        }
+        assertEquals(0, sum & 0xff, "checksum");
+        int[] words = new int[256];
+        for (int i = 0; i < 256; i++) {
+            words[i] = (id[2 * i] & 0xff) | (id[2 * i + 1] & 0xff) << 8;
+        }
+        return words;
+    }
+
+    private void setFeatures(int subcommand) {
+        bus.write(0x1f1, 1, subcommand);
+        bus.write(0x1f6, 1, 0xe0);
+        bus.write(0x1f7, 1, CMD_SET_FEATURES);
+        assertEquals(STATUS_DRDY | STATUS_DSC, status(), "SET FEATURES 0x" + Integer.toHexString(subcommand));
+    }
+
+    @Test
+    void eightBitReadsTakeOneByteEach() throws IOException {
+        attach(image(true), false);
+        issue(CMD_READ_SECTORS, 4, 2);
+        byte[] data = new byte[1024];
+        for (int i = 0; i < 512; i++) {
+            assertEquals(STATUS_DRQ, status() & STATUS_DRQ);
+            data[i] = (byte) bus.read(0x1f0, 1);
+        }
+        // Mixed widths keep one byte stream: 1 + 2 + 4 + 1 bytes, then words from an odd position.
+        int i = 512;
+        data[i++] = (byte) bus.read(0x1f0, 1);
+        int word = (int) bus.read(0x1f0, 2);
+        data[i++] = (byte) word;
+        data[i++] = (byte) (word >>> 8);
+        long dword = bus.read(0x1f0, 4);
+        for (int b = 0; b < 4; b++) {
+            data[i++] = (byte) (dword >>> (8 * b));
+        }
+        data[i++] = (byte) bus.read(0x1f0, 1);
+        while (i < 1024) {
+            word = (int) bus.read(0x1f0, 2);
+            data[i++] = (byte) word;
+            data[i++] = (byte) (word >>> 8);
+        }
+        assertArrayEquals(slice(4, 2), data);
+        assertEquals(0, status() & STATUS_DRQ, "DRQ falls after the last byte");
+    }
+
+    @Test
+    void aWiderReadThanWhatIsLeftEndsTheTransferWithZeroes() throws IOException {
+        attach(image(true), false);
+        issue(CMD_READ_SECTORS, 9, 1);
+        for (int i = 0; i < 511; i++) {
+            bus.read(0x1f0, 1);
+        }
+        assertEquals(STATUS_DRQ, status() & STATUS_DRQ, "one byte left");
+        assertEquals(original[9 * 512 + 511] & 0xffL, bus.read(0x1f0, 4), "the last byte, then nothing");
+        assertEquals(0, status() & STATUS_DRQ);
+        assertEquals(0, bus.read(0x1f0, 2), "no data after the end");
+    }
+
+    @Test
+    void eightBitWritesStoreOneByteEach() throws IOException {
+        Path path = image(true);
+        attach(path, false);
+        byte[] fresh = new byte[512];
+        new Random(17).nextBytes(fresh);
+        issue(CMD_WRITE_SECTORS, 30, 1);
+        bus.write(0x1f0, 1, fresh[0] & 0xff);
+        bus.write(0x1f0, 2, (fresh[1] & 0xff) | (fresh[2] & 0xff) << 8);
+        for (int i = 3; i < 512; i++) {
+            assertEquals(STATUS_DRQ, status() & STATUS_DRQ);
+            bus.write(0x1f0, 1, fresh[i] & 0xff);
+        }
+        assertEquals(STATUS_DRDY | STATUS_DSC, status(), "the write completed with its last byte");
+        byte[] expected = original.clone();
+        System.arraycopy(fresh, 0, expected, 30 * 512, 512);
+        assertArrayEquals(expected, Files.readAllBytes(path));
+    }
+
+    @Test
+    void identifyTellsTheTruthAboutTheWriteCache() throws IOException {
+        attach(image(true), false);
+        int[] words = identifyWords();
+        assertEquals(0x4000, words[83] & 0xc000, "word 83 valid");
+        assertEquals(0x4000, words[84] & 0xc000, "word 84 valid");
+        assertEquals(0x4000, words[87] & 0xc000, "word 87 valid");
+        assertEquals(0x0020, words[82] & 0x0020, "write cache supported: writes reach the host page cache first");
+        assertEquals(0x1000, words[83] & 0x1000, "FLUSH CACHE supported");
+        assertEquals(0x0020, words[85] & 0x0020, "write cache enabled");
+        assertEquals(0x1000, words[86] & 0x1000, "FLUSH CACHE enabled");
+
+        setFeatures(0x82);
+        words = identifyWords();
+        assertEquals(0, words[85] & 0x0020, "SET FEATURES 82h disabled the write cache");
+        assertEquals(0x0020, words[82] & 0x0020, "and it is still supported");
+        setFeatures(0x02);
+        assertEquals(0x0020, identifyWords()[85] & 0x0020, "SET FEATURES 02h enabled it again");
+    }
+
+    @Test
+    void flushCacheForcesTheImageToStableStorage() throws IOException {
+        attachRecording(image(true));
+        issue(CMD_WRITE_SECTORS, 2, 1);
+        writeWords(new byte[512]);
+        assertEquals(0, channel.forcesWithMetadata, "with the write cache on, a write completes unforced");
+        issue(CMD_FLUSH_CACHE, 0, 0);
+        assertEquals(STATUS_DRDY | STATUS_DSC, status());
+        assertEquals(1, channel.forcesWithMetadata, "FLUSH CACHE returned after force(true)");
+        issue(CMD_FLUSH_CACHE_EXT, 0, 0);
+        assertEquals(2, channel.forcesWithMetadata, "FLUSH CACHE EXT too");
+        assertEquals(2, ata.image().forces());
+    }
+
+    @Test
+    void withTheWriteCacheDisabledEveryWriteIsForcedBeforeItCompletes() throws IOException {
+        Path path = image(true);
+        attachRecording(path);
+        setFeatures(0x82);
+        byte[] fresh = new byte[1024];
+        new Random(19).nextBytes(fresh);
+        issue(CMD_WRITE_SECTORS, 40, 2);
+        writeWords(fresh);
+        assertEquals(STATUS_DRDY | STATUS_DSC, status());
+        assertEquals(1, channel.forcesWithMetadata, "write-through: the write was forced before it completed");
+        setFeatures(0x02);
+        issue(CMD_WRITE_SECTORS, 40, 2);
+        writeWords(fresh);
+        assertEquals(1, channel.forcesWithMetadata, "write cache on again: writeback");
+        byte[] expected = original.clone();
+        System.arraycopy(fresh, 0, expected, 40 * 512, fresh.length);
+        assertArrayEquals(expected, Files.readAllBytes(path));
     }
 }

@@ -114,4 +114,42 @@ class DiskImageTest {
         }
         assertEquals(1000, Files.size(dir.resolve("disk.img")), "never grown or truncated");
     }
+
+    @Test
+    void flushForcesDataAndMetadataToStableStorage() throws IOException {
+        Path path = image(4096);
+        RecordingChannel channel = RecordingChannel.open(path, false);
+        try (DiskImage image = DiskImage.open(path, channel, false)) {
+            image.write(ByteBuffer.allocate(512), 1);
+            assertEquals(0, channel.forcesWithMetadata + channel.forcesWithoutMetadata, "a write alone forces nothing");
+            image.flush();
+            assertEquals(1, channel.forcesWithMetadata, "fsync, not fdatasync: the file's size is part of the disk");
+            assertEquals(0, channel.forcesWithoutMetadata);
+            assertEquals(1, image.forces());
+            image.flush();
+            assertEquals(2, channel.forcesWithMetadata);
+            assertEquals(2, image.forces());
+        }
+    }
+
+    @Test
+    void aReadOnlyImageHasNothingToForce() throws IOException {
+        Path path = image(4096);
+        RecordingChannel channel = RecordingChannel.open(path, false);
+        try (DiskImage image = DiskImage.open(path, channel, true)) {
+            image.flush();
+            assertEquals(0, channel.forcesWithMetadata);
+            assertEquals(0, image.forces());
+        }
+    }
+
+    @Test
+    void aChannelWhoseImageIsInUseIsClosed() throws IOException {
+        Path path = image(4096);
+        try (DiskImage first = DiskImage.open(path, false)) {
+            RecordingChannel second = RecordingChannel.open(path, false);
+            assertThrows(IOException.class, () -> DiskImage.open(path, second, false));
+            assertFalse(second.isOpen(), "the image took the channel over, also when it failed");
+        }
+    }
 }

@@ -5,17 +5,19 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.List;
+import org.jvmm.core.memory.GuestRam;
 import org.jvmm.core.memory.GuestRegion;
 import org.jvmm.core.memory.RegionGuestMemory;
 
 /**
  * Guest RAM for tests: page-aligned native segments (acquire/release need aligned memory) in a
- * confined arena, and a bump allocator for rings and buffers.
+ * confined arena, or sparse {@code MAP_NORESERVE} RAM of gigabytes of which only the touched pages
+ * cost host memory ({@link #sparse}); and a bump allocator for rings and buffers.
  */
 public final class TestGuest implements AutoCloseable {
 
-    public final Arena arena;
     public final RegionGuestMemory memory;
+    private final AutoCloseable owner;
     private long next;
     private final long end;
 
@@ -31,14 +33,32 @@ public final class TestGuest implements AutoCloseable {
 
     /** Regions given as {base, size}; allocation happens in the first one, from base + 0x1000. */
     public TestGuest(long[][] regions, boolean shared) {
-        arena = shared ? Arena.ofShared() : Arena.ofConfined();
+        Arena arena = shared ? Arena.ofShared() : Arena.ofConfined();
         List<GuestRegion> list = new ArrayList<>();
         for (long[] r : regions) {
             list.add(new GuestRegion(r[0], arena.allocate(r[1], 4096)));
         }
         memory = new RegionGuestMemory(list);
+        owner = arena;
         next = regions[0][0] + 0x1000;
         end = regions[0][0] + regions[0][1];
+    }
+
+    private TestGuest(GuestRam ram) {
+        memory = new RegionGuestMemory(ram.regions());
+        owner = ram;
+        GuestRegion first = ram.regions().get(0);
+        next = first.base() + 0x1000;
+        end = first.end();
+    }
+
+    /**
+     * One region of {@code size} bytes at guest address 0, mapped {@code MAP_NORESERVE} as a VM's
+     * RAM is: untouched pages read as zeroes and cost nothing. Allocate only small things with
+     * {@link #alloc} (it zeroes what it hands out); address big buffers directly.
+     */
+    public static TestGuest sparse(long size) {
+        return new TestGuest(GuestRam.allocate(new long[][] {{0, size}}));
     }
 
     /** Allocates {@code size} bytes aligned to {@code align}, zeroed. */
@@ -69,6 +89,10 @@ public final class TestGuest implements AutoCloseable {
 
     @Override
     public void close() {
-        arena.close();
+        try {
+            owner.close();
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
     }
 }

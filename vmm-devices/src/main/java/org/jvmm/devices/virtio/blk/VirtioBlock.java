@@ -11,8 +11,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import org.jvmm.core.memory.GuestMemory;
 import org.jvmm.devices.disk.DiskImage;
+import org.jvmm.devices.virtio.AbstractVirtioDevice;
+import org.jvmm.devices.virtio.ConfigSpace;
 import org.jvmm.devices.virtio.VirtioContext;
-import org.jvmm.devices.virtio.VirtioDevice;
 import org.jvmm.devices.virtio.VirtioFeatures;
 import org.jvmm.devices.virtio.queue.ChainBuffers;
 import org.jvmm.devices.virtio.queue.DescriptorChain;
@@ -37,12 +38,21 @@ import org.jvmm.devices.virtio.queue.VirtqueueException;
  * without fallocate(2) has nothing to give back, and the specification lets discarded sectors
  * keep their contents. Data moves directly between the file and guest memory, no copy.
  *
+ * <p><b>Bounded work.</b> A request runs on the thread that notified (a vCPU or an ioeventfd
+ * drain) under the transport's lock, so a stop waits for it. WRITE_ZEROES writes at most
+ * {@link #MAX_WRITE_ZEROES_SECTORS} sectors in {@link #MAX_WRITE_ZEROES_SEGMENTS} segment (1 MiB)
+ * and DISCARD covers at most {@link #MAX_DISCARD_SEGMENTS} segments of
+ * {@link #MAX_DISCARD_SECTORS}, as offered in config space (VIRTIO 1.2, 5.2.4); a request beyond
+ * them is refused before any work. A data buffer is moved in pieces of at most
+ * {@link ChainBuffers#MAX_PIECE} bytes, so a descriptor of up to 2^32 - 1 bytes works.
+ *
  * <p><b>Guest errors.</b> A request the disk cannot serve (past the end, sector arithmetic that
- * overflows, data not a multiple of 512 bytes, limits exceeded) answers IOERR; an unknown type or
- * flag answers UNSUPP; a malformed chain (no writable status byte, header shorter than 16 bytes)
+ * overflows, data not a multiple of 512 bytes, a DISCARD or WRITE_ZEROES segment longer than
+ * offered) answers IOERR; an unknown type or flag, or more DISCARD or WRITE_ZEROES segments than
+ * offered, answers UNSUPP; a malformed chain (no writable status byte, header shorter than 16 bytes)
  * is a {@link VirtqueueException}, and the transport sets DEVICE_NEEDS_RESET.
  */
-public final class VirtioBlock implements VirtioDevice, AutoCloseable {
+public final class VirtioBlock extends AbstractVirtioDevice implements AutoCloseable {
 
     private static final System.Logger LOG = System.getLogger(VirtioBlock.class.getName());
 
@@ -88,10 +98,21 @@ public final class VirtioBlock implements VirtioDevice, AutoCloseable {
     public static final int QUEUE_SIZE = 256;
     /** Bytes of the device id GET_ID returns. */
     public static final int ID_BYTES = 20;
-    /** Most sectors in one DISCARD or WRITE_ZEROES segment. */
-    public static final int MAX_ZEROES_SECTORS = 1 << 21;
-    /** Most segments in one DISCARD or WRITE_ZEROES request. */
-    public static final int MAX_ZEROES_SEGMENTS = 32;
+    /**
+     * Most sectors in one WRITE_ZEROES segment ({@code max_write_zeroes_sectors}): 1 MiB. The
+     * zeroes are written to the image while the vCPU or ioeventfd thread holds the transport's
+     * lock, so the bound is on the work one request can ask for; a driver splits larger ranges.
+     */
+    public static final int MAX_WRITE_ZEROES_SECTORS = 2048;
+    /** Most segments in one WRITE_ZEROES request ({@code max_write_zeroes_seg}). */
+    public static final int MAX_WRITE_ZEROES_SEGMENTS = 1;
+    /**
+     * Most sectors in one DISCARD segment ({@code max_discard_sectors}): 2 GiB. A discard only
+     * checks its ranges (nothing is written), so its limits bound reading the segments.
+     */
+    public static final int MAX_DISCARD_SECTORS = 1 << 22;
+    /** Most segments in one DISCARD request ({@code max_discard_seg}). */
+    public static final int MAX_DISCARD_SEGMENTS = 32;
 
     private static final int HEADER_SIZE = 16;
     private static final int SEGMENT_SIZE = 16;
@@ -104,16 +125,21 @@ public final class VirtioBlock implements VirtioDevice, AutoCloseable {
     private final DiskImage image;
     private final boolean readOnly;
     private final long capacity;
-    private final byte[] config;
     private final MemorySegment id;
     private final ChainBuffers buffers = new ChainBuffers(QUEUE_SIZE);
     private final MemorySegment scratch = MemorySegment.ofArray(new byte[HEADER_SIZE]);
     private final ByteBuffer zeroes = ByteBuffer.allocateDirect(64 * 1024);
-    private final long[] segmentSectors = new long[MAX_ZEROES_SEGMENTS];
-    private final long[] segmentCounts = new long[MAX_ZEROES_SEGMENTS];
-    private VirtioContext context;
+    private final long[] segmentSectors = new long[MAX_WRITE_ZEROES_SEGMENTS];
+    private final long[] segmentCounts = new long[MAX_WRITE_ZEROES_SEGMENTS];
 
-    private VirtioBlock(DiskImage image, String serial) {
+    /**
+     * Creates the device over an open image, which it then owns: {@link #close()} closes it.
+     *
+     * @param image  the disk; read-only images offer VIRTIO_BLK_F_RO
+     * @param serial the id GET_ID returns: ASCII, at most 20 bytes are used
+     */
+    public VirtioBlock(DiskImage image, String serial) {
+        super(DEVICE_ID, features(image.readOnly()), new ConfigSpace(CONFIG_SIZE), QUEUE_SIZE);
         this.path = image.path();
         this.image = image;
         this.readOnly = image.readOnly();
@@ -122,17 +148,21 @@ public final class VirtioBlock implements VirtioDevice, AutoCloseable {
         byte[] serialBytes = serial.getBytes(StandardCharsets.US_ASCII);
         System.arraycopy(serialBytes, 0, idBytes, 0, Math.min(ID_BYTES, serialBytes.length));
         this.id = MemorySegment.ofArray(idBytes);
-        ByteBuffer c = ByteBuffer.allocate(CONFIG_SIZE).order(ByteOrder.LITTLE_ENDIAN);
-        c.putLong(0, capacity);
-        c.putInt(12, QUEUE_SIZE - 2);            // seg_max: header and status take two descriptors
-        c.putInt(20, SECTOR_SIZE);               // blk_size
-        c.putShort(34, (short) 1);               // num_queues
-        c.putInt(36, MAX_ZEROES_SECTORS);        // max_discard_sectors
-        c.putInt(40, MAX_ZEROES_SEGMENTS);       // max_discard_seg
-        c.putInt(44, 1);                         // discard_sector_alignment
-        c.putInt(48, MAX_ZEROES_SECTORS);        // max_write_zeroes_sectors
-        c.putInt(52, MAX_ZEROES_SEGMENTS);       // max_write_zeroes_seg
-        this.config = c.array();
+        config.put(0, 8, capacity);
+        config.put(12, 4, QUEUE_SIZE - 2);            // seg_max: header and status take two descriptors
+        config.put(20, 4, SECTOR_SIZE);               // blk_size
+        config.put(34, 2, 1);                         // num_queues
+        config.put(36, 4, MAX_DISCARD_SECTORS);       // max_discard_sectors
+        config.put(40, 4, MAX_DISCARD_SEGMENTS);      // max_discard_seg
+        config.put(44, 4, 1);                         // discard_sector_alignment
+        config.put(48, 4, MAX_WRITE_ZEROES_SECTORS);  // max_write_zeroes_sectors
+        config.put(52, 4, MAX_WRITE_ZEROES_SEGMENTS); // max_write_zeroes_seg
+    }
+
+    private static long features(boolean readOnly) {
+        long features = VirtioFeatures.bit(F_SEG_MAX) | VirtioFeatures.bit(F_BLK_SIZE) | VirtioFeatures.bit(F_FLUSH);
+        return readOnly ? features | VirtioFeatures.bit(F_RO)
+                : features | VirtioFeatures.bit(F_DISCARD) | VirtioFeatures.bit(F_WRITE_ZEROES);
     }
 
     /**
@@ -174,68 +204,18 @@ public final class VirtioBlock implements VirtioDevice, AutoCloseable {
     }
 
     @Override
-    public int deviceId() {
-        return DEVICE_ID;
-    }
-
-    @Override
-    public long features() {
-        long features = VirtioFeatures.bit(F_SEG_MAX) | VirtioFeatures.bit(F_BLK_SIZE) | VirtioFeatures.bit(F_FLUSH);
-        return readOnly ? features | VirtioFeatures.bit(F_RO)
-                : features | VirtioFeatures.bit(F_DISCARD) | VirtioFeatures.bit(F_WRITE_ZEROES);
-    }
-
-    @Override
-    public int queueCount() {
-        return 1;
-    }
-
-    @Override
-    public int queueMaxSize(int queue) {
-        return QUEUE_SIZE;
-    }
-
-    @Override
-    public int configSize() {
-        return CONFIG_SIZE;
-    }
-
-    @Override
-    public long readConfig(int offset, int size) {
-        long value = 0;
-        for (int i = 0; i < size; i++) {
-            value |= (config[offset + i] & 0xFFL) << (8 * i);
-        }
-        return value;
-    }
-
-    @Override
-    public void activate(VirtioContext newContext) {
-        context = newContext;
-    }
-
-    @Override
-    public void reset() {
-        context = null;
-    }
-
-    @Override
-    public void queueNotified(int queue) {
-        VirtioContext c = context;
-        if (c == null || queue != 0) {
-            return;
-        }
-        Virtqueue q = c.queue(0);
+    protected void process(VirtioContext c, int queue) {
+        Virtqueue q = c.queue(queue);
         DescriptorChain chain;
         while ((chain = q.pop()) != null) {
             int head = chain.head();
             buffers.collect(chain);
-            process(c, head);
+            serve(c, head);
         }
-        c.signalUsed(0);
+        c.signalUsed(queue);
     }
 
-    private void process(VirtioContext c, int head) {
+    private void serve(VirtioContext c, int head) {
         GuestMemory memory = c.memory();
         if (buffers.writableBytes() < 1) {
             throw new VirtqueueException("block request " + head + " has no device-writable status byte");
@@ -310,7 +290,7 @@ public final class VirtioBlock implements VirtioDevice, AutoCloseable {
      * driver has not accepted VIRTIO_BLK_F_FLUSH, so it has no other way to make them stable}
      */
     public boolean isWriteThrough() {
-        VirtioContext c = context;
+        VirtioContext c = context();
         return c != null && !VirtioFeatures.has(c.features(), F_FLUSH);
     }
 
@@ -347,11 +327,16 @@ public final class VirtioBlock implements VirtioDevice, AutoCloseable {
                 continue;
             }
             long n = Math.min(len - skip, remaining);
-            ByteBuffer data = memory.slice(buffers.address(i) + skip, n).asByteBuffer();
-            if (toGuest) {
-                readFully(data, pos);
-            } else {
-                writeFully(data, pos);
+            long address = buffers.address(i) + skip;
+            for (long done = 0; done < n; ) {
+                ByteBuffer data = ChainBuffers.piece(memory, address + done, n - done);
+                int piece = data.remaining();
+                if (toGuest) {
+                    image.readAt(data, pos + done);
+                } else {
+                    image.writeAt(data, pos + done);
+                }
+                done += piece;
             }
             pos += n;
             remaining -= n;
@@ -359,23 +344,22 @@ public final class VirtioBlock implements VirtioDevice, AutoCloseable {
         }
     }
 
-    private void readFully(ByteBuffer data, long position) throws IOException {
-        image.readAt(data, position);
-    }
-
-    private void writeFully(ByteBuffer data, long position) throws IOException {
-        image.writeAt(data, position);
-    }
-
     /**
      * DISCARD and WRITE_ZEROES: every segment is read once and validated before any is acted on,
      * so a bad segment changes nothing and the guest cannot change a segment after its check.
+     * Beyond the limits offered in config space: more segments is UNSUPP (QEMU's answer to more
+     * segments than it takes), a segment of more sectors IOERR (QEMU's, and the answer to any
+     * range the disk cannot serve).
      */
     private int zeroes(GuestMemory memory, boolean write, long payload) throws IOException {
-        if (payload == 0 || payload % SEGMENT_SIZE != 0 || payload / SEGMENT_SIZE > MAX_ZEROES_SEGMENTS) {
+        if (payload == 0 || payload % SEGMENT_SIZE != 0) {
             return S_IOERR;
         }
+        if (payload / SEGMENT_SIZE > (write ? MAX_WRITE_ZEROES_SEGMENTS : MAX_DISCARD_SEGMENTS)) {
+            return S_UNSUPP;
+        }
         int segments = (int) (payload / SEGMENT_SIZE);
+        long maxSectors = write ? MAX_WRITE_ZEROES_SECTORS : MAX_DISCARD_SECTORS;
         for (int s = 0; s < segments; s++) {
             buffers.readFrom(memory, HEADER_SIZE + (long) s * SEGMENT_SIZE, scratch);
             long sector = scratch.get(LE_LONG, 0);
@@ -384,11 +368,13 @@ public final class VirtioBlock implements VirtioDevice, AutoCloseable {
             if ((flags & ~FLAG_UNMAP) != 0 || !write && flags != 0) {
                 return S_UNSUPP;
             }
-            if (count > MAX_ZEROES_SECTORS || !sectorsInside(sector, count)) {
+            if (count > maxSectors || !sectorsInside(sector, count)) {
                 return S_IOERR;
             }
-            segmentSectors[s] = sector;
-            segmentCounts[s] = count;
+            if (write) {
+                segmentSectors[s] = sector;
+                segmentCounts[s] = count;
+            }
         }
         if (write) {
             for (int s = 0; s < segments; s++) {
@@ -403,7 +389,7 @@ public final class VirtioBlock implements VirtioDevice, AutoCloseable {
         long end = position + length;
         while (pos < end) {
             zeroes.clear().limit((int) Math.min(zeroes.capacity(), end - pos));
-            writeFully(zeroes, pos);
+            image.writeAt(zeroes, pos);
             pos += zeroes.limit();
         }
     }

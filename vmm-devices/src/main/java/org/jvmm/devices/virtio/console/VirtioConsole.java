@@ -11,8 +11,9 @@ import java.nio.channels.Channels;
 import java.nio.channels.WritableByteChannel;
 import java.util.Objects;
 import org.jvmm.core.memory.GuestMemory;
+import org.jvmm.devices.virtio.AbstractVirtioDevice;
+import org.jvmm.devices.virtio.ConfigSpace;
 import org.jvmm.devices.virtio.VirtioContext;
-import org.jvmm.devices.virtio.VirtioDevice;
 import org.jvmm.devices.virtio.VirtioFeatures;
 import org.jvmm.devices.virtio.queue.ChainBuffers;
 import org.jvmm.devices.virtio.queue.DescriptorChain;
@@ -28,7 +29,7 @@ import org.jvmm.devices.virtio.queue.Virtqueue;
  * with {@link #offer}, from any thread; it waits in a bounded host buffer until the driver posts
  * receive buffers. {@link #pumpFrom} starts a thread copying an {@link InputStream} in.
  */
-public final class VirtioConsole implements VirtioDevice {
+public final class VirtioConsole extends AbstractVirtioDevice {
 
     private static final System.Logger LOG = System.getLogger(VirtioConsole.class.getName());
 
@@ -49,7 +50,11 @@ public final class VirtioConsole implements VirtioDevice {
     /** Host input buffered while the guest has no receive buffers. */
     public static final int INPUT_BUFFER_SIZE = 64 * 1024;
 
+    /** cols(16) rows(16) max_nr_ports(32) emerg_wr(32). */
     private static final int CONFIG_SIZE = 12;
+    private static final int CONFIG_SIZE_FIELDS = 0;
+    private static final int CONFIG_MAX_NR_PORTS = 4;
+    private static final int CONFIG_EMERG_WR = 8;
 
     private final WritableByteChannel output;
     private final ChainBuffers transmitted = new ChainBuffers(QUEUE_SIZE);
@@ -57,11 +62,6 @@ public final class VirtioConsole implements VirtioDevice {
     private final byte[] input = new byte[INPUT_BUFFER_SIZE];
     private int inputStart;
     private int inputLength;
-
-    /** cols in the low 16 bits, rows in the high 16: one volatile write keeps them consistent. */
-    private volatile int size;
-    private volatile int generation;
-    private volatile VirtioContext context;
 
     /**
      * Creates a console writing to a channel.
@@ -71,8 +71,12 @@ public final class VirtioConsole implements VirtioDevice {
      * @param rows   terminal rows, 0 if unknown
      */
     public VirtioConsole(WritableByteChannel output, int cols, int rows) {
+        super(DEVICE_ID, VirtioFeatures.bit(F_SIZE) | VirtioFeatures.bit(F_EMERG_WRITE), new ConfigSpace(CONFIG_SIZE),
+                QUEUE_SIZE, QUEUE_SIZE);
         this.output = Objects.requireNonNull(output, "output");
-        this.size = pack(cols, rows);
+        config.put(CONFIG_SIZE_FIELDS, 4, pack(cols, rows));
+        // max_nr_ports means something only with MULTIPORT; one port either way.
+        config.put(CONFIG_MAX_NR_PORTS, 4, 1);
     }
 
     /**
@@ -100,13 +104,9 @@ public final class VirtioConsole implements VirtioDevice {
      * @param rows rows
      */
     public void resize(int cols, int rows) {
-        size = pack(cols, rows);
-        // The generation changes after the fields, so a driver that saw new fields sees a new generation.
-        generation++;
-        VirtioContext c = context;
-        if (c != null) {
-            c.configChanged();
-        }
+        // Both fields and the generation change in one step: a driver sees old or new, never half.
+        config.put(CONFIG_SIZE_FIELDS, 4, pack(cols, rows));
+        configChanged();
     }
 
     /**
@@ -127,7 +127,7 @@ public final class VirtioConsole implements VirtioDevice {
             }
             inputLength += taken;
         }
-        VirtioContext c = context;
+        VirtioContext c = context();
         if (taken > 0 && c != null) {
             c.kick(RECEIVEQ);
         }
@@ -177,71 +177,18 @@ public final class VirtioConsole implements VirtioDevice {
     }
 
     @Override
-    public int deviceId() {
-        return DEVICE_ID;
-    }
-
-    @Override
-    public long features() {
-        return VirtioFeatures.bit(F_SIZE) | VirtioFeatures.bit(F_EMERG_WRITE);
-    }
-
-    @Override
-    public int queueCount() {
-        return 2;
-    }
-
-    @Override
-    public int queueMaxSize(int queue) {
-        return QUEUE_SIZE;
-    }
-
-    @Override
-    public int configSize() {
-        return CONFIG_SIZE;
-    }
-
-    @Override
-    public long readConfig(int offset, int width) {
-        int packed = size;
-        // cols(16) rows(16) max_nr_ports(32) emerg_wr(32); max_nr_ports is 1 (only valid with MULTIPORT).
-        long layout = Integer.toUnsignedLong(packed) | 1L << 32;
-        long value = 0;
-        for (int i = 0; i < width; i++) {
-            int at = offset + i;
-            long b = at < 8 ? (layout >>> (8 * at)) & 0xFF : 0;
-            value |= b << (8 * i);
-        }
-        return value;
-    }
-
-    @Override
     public void writeConfig(int offset, int width, long value) {
-        if (offset == 8 && width == 4) {
+        if (offset == CONFIG_EMERG_WR && width == 4) {
             ByteBuffer one = ByteBuffer.allocate(1).put(0, (byte) value);
             writeFully(one);
         }
     }
 
     @Override
-    public int configGeneration() {
-        return generation;
-    }
-
-    @Override
-    public void activate(VirtioContext newContext) {
-        context = newContext;
-    }
-
-    @Override
-    public void queueNotified(int queue) {
-        VirtioContext c = context;
-        if (c == null) {
-            return;
-        }
+    protected void process(VirtioContext c, int queue) {
         if (queue == TRANSMITQ) {
             transmit(c);
-        } else if (queue == RECEIVEQ) {
+        } else {
             receive(c);
         }
     }
@@ -258,10 +205,13 @@ public final class VirtioConsole implements VirtioDevice {
             long bytes = 0;
             for (int i = 0; i < transmitted.firstWritable(); i++) {
                 long length = transmitted.length(i);
-                if (length != 0) {
-                    writeFully(memory.slice(transmitted.address(i), length).asByteBuffer());
-                    bytes += length;
+                long address = transmitted.address(i);
+                for (long done = 0; done < length; ) {
+                    ByteBuffer piece = ChainBuffers.piece(memory, address + done, length - done);
+                    done += piece.remaining();
+                    writeFully(piece);
                 }
+                bytes += length;
             }
             c.addUsed(TRANSMITQ, head, 0, bytes);
         }
@@ -281,9 +231,6 @@ public final class VirtioConsole implements VirtioDevice {
 
     private void receive(VirtioContext c) {
         Virtqueue q = c.queue(RECEIVEQ);
-        if (!q.isReady()) {
-            return;
-        }
         GuestMemory memory = c.memory();
         synchronized (input) {
             DescriptorChain chain;
@@ -311,11 +258,6 @@ public final class VirtioConsole implements VirtioDevice {
             input.notifyAll();
         }
         c.signalUsed(RECEIVEQ);
-    }
-
-    @Override
-    public void reset() {
-        context = null;
     }
 
     /** Flushes after every write so interactive output is not held back. */

@@ -7,6 +7,7 @@ import org.jvmm.core.irq.InterruptLine;
 import org.jvmm.core.memory.GuestMemory;
 import org.jvmm.core.memory.GuestMemoryException;
 import org.jvmm.devices.virtio.DeviceStatus;
+import org.jvmm.devices.virtio.FeatureNegotiation;
 import org.jvmm.devices.virtio.VirtioContext;
 import org.jvmm.devices.virtio.VirtioDevice;
 import org.jvmm.devices.virtio.VirtioFeatures;
@@ -59,6 +60,14 @@ public final class VirtioMmioTransport implements BusDevice {
     /** InterruptStatus bit: the configuration changed (or the device needs a reset). */
     public static final int INT_CONFIG = 2;
 
+    /**
+     * Offset of the QueueNotify register: the driver writes a queue index there (32 bits) to
+     * notify the device. A machine that routes notifications to a KVM ioeventfd registers
+     * {@code base + QUEUE_NOTIFY_OFFSET}, 4 bytes, one eventfd per queue with the index as
+     * datamatch, and calls {@link #notifyQueue} from the thread draining it.
+     */
+    public static final int QUEUE_NOTIFY_OFFSET = 0x050;
+
     static final int REG_MAGIC = 0x000;
     static final int REG_VERSION = 0x004;
     static final int REG_DEVICE_ID = 0x008;
@@ -71,8 +80,7 @@ public final class VirtioMmioTransport implements BusDevice {
     static final int REG_QUEUE_NUM_MAX = 0x034;
     static final int REG_QUEUE_NUM = 0x038;
     static final int REG_QUEUE_READY = 0x044;
-    /** QueueNotify: the register a driver writes a queue index to; a machine may hand it to an ioeventfd. */
-    public static final int REG_QUEUE_NOTIFY = 0x050;
+    static final int REG_QUEUE_NOTIFY = QUEUE_NOTIFY_OFFSET;
     static final int REG_INTERRUPT_STATUS = 0x060;
     static final int REG_INTERRUPT_ACK = 0x064;
     static final int REG_STATUS = 0x070;
@@ -99,14 +107,12 @@ public final class VirtioMmioTransport implements BusDevice {
     private final InterruptLine irq;
     private final VirtioObserver observer;
     private final Virtqueue[] queues;
-    private final long offered;
+    private final FeatureNegotiation features;
     private final Context context = new Context();
 
     private int status;
     private int deviceFeaturesSel;
     private int driverFeaturesSel;
-    private long driverFeatures;
-    private boolean unofferedAccepted;
     private int queueSel;
     private int interruptStatus;
     private long hostFaults;
@@ -157,7 +163,7 @@ public final class VirtioMmioTransport implements BusDevice {
         for (int i = 0; i < queues.length; i++) {
             queues[i] = new Virtqueue(device.queueMaxSize(i));
         }
-        this.offered = (device.features() | VirtioFeatures.TRANSPORT_FEATURES) & ~withheld;
+        this.features = new FeatureNegotiation(device.features(), withheld);
     }
 
     /** {@return the device behind this transport} */
@@ -196,7 +202,7 @@ public final class VirtioMmioTransport implements BusDevice {
     /** {@return the features the driver accepted (meaningful once FEATURES_OK is set)} */
     public long negotiatedFeatures() {
         synchronized (lock) {
-            return driverFeatures;
+            return features.accepted();
         }
     }
 
@@ -235,11 +241,7 @@ public final class VirtioMmioTransport implements BusDevice {
             case REG_VERSION -> VERSION;
             case REG_DEVICE_ID -> device.deviceId();
             case REG_VENDOR_ID -> VENDOR_ID;
-            case REG_DEVICE_FEATURES -> switch (deviceFeaturesSel) {
-                case 0 -> (int) offered;
-                case 1 -> (int) (offered >>> 32);
-                default -> 0;
-            };
+            case REG_DEVICE_FEATURES -> features.offeredWord(deviceFeaturesSel);
             case REG_QUEUE_NUM_MAX -> selectedQueue() == null ? 0 : selectedQueue().maxSize();
             case REG_QUEUE_READY -> selectedQueue() != null && selectedQueue().isReady() ? 1 : 0;
             case REG_INTERRUPT_STATUS -> interruptStatus;
@@ -324,8 +326,8 @@ public final class VirtioMmioTransport implements BusDevice {
             return;
         }
         if (value == 1) {
-            q.enable(memory, VirtioFeatures.has(driverFeatures, VirtioFeatures.RING_EVENT_IDX),
-                    VirtioFeatures.has(driverFeatures, VirtioFeatures.INDIRECT_DESC));
+            q.enable(memory, VirtioFeatures.has(features.accepted(), VirtioFeatures.RING_EVENT_IDX),
+                    VirtioFeatures.has(features.accepted(), VirtioFeatures.INDIRECT_DESC));
         } else if (value == 0) {
             int size = q.size();
             q.reset();
@@ -340,11 +342,7 @@ public final class VirtioMmioTransport implements BusDevice {
             guestError("DriverFeatures written in status 0x{0}", Integer.toHexString(status));
             return;
         }
-        switch (driverFeaturesSel) {
-            case 0 -> driverFeatures = (driverFeatures & 0xFFFF_FFFF_0000_0000L) | Integer.toUnsignedLong(value);
-            case 1 -> driverFeatures = (driverFeatures & 0xFFFF_FFFFL) | (Integer.toUnsignedLong(value) << 32);
-            default -> unofferedAccepted |= value != 0;
-        }
+        features.acceptWord(driverFeaturesSel, value);
     }
 
     private void acknowledge(int value) {
@@ -377,8 +375,10 @@ public final class VirtioMmioTransport implements BusDevice {
             guestError("status write 0x{0} out of order after 0x{1}", Integer.toHexString(value), Integer.toHexString(status));
             return;
         }
-        if ((added & DeviceStatus.FEATURES_OK) != 0 && !featuresAcceptable()) {
+        String refusal = (added & DeviceStatus.FEATURES_OK) != 0 ? features.refusal() : null;
+        if (refusal != null) {
             // The driver reads the status back and finds FEATURES_OK missing (VIRTIO 1.2, 3.1.1).
+            guestError("FEATURES_OK refused: {0}", refusal);
             status |= added & ~(DeviceStatus.FEATURES_OK | DeviceStatus.DRIVER_OK);
             return;
         }
@@ -392,19 +392,6 @@ public final class VirtioMmioTransport implements BusDevice {
         }
     }
 
-    private boolean featuresAcceptable() {
-        if (unofferedAccepted || (driverFeatures & ~offered) != 0) {
-            guestError("FEATURES_OK refused: driver accepted 0x{0}, device offered 0x{1}",
-                    Long.toHexString(driverFeatures), Long.toHexString(offered));
-            return false;
-        }
-        if (!VirtioFeatures.has(driverFeatures, VirtioFeatures.VERSION_1)) {
-            guestError("FEATURES_OK refused: driver did not accept VIRTIO_F_VERSION_1");
-            return false;
-        }
-        return true;
-    }
-
     private void reset() {
         device.reset();
         for (Virtqueue q : queues) {
@@ -413,8 +400,7 @@ public final class VirtioMmioTransport implements BusDevice {
         status = 0;
         deviceFeaturesSel = 0;
         driverFeaturesSel = 0;
-        driverFeatures = 0;
-        unofferedAccepted = false;
+        features.reset();
         queueSel = 0;
         interruptStatus = 0;
         irq.lower();
@@ -516,7 +502,7 @@ public final class VirtioMmioTransport implements BusDevice {
 
         @Override
         public long features() {
-            return driverFeatures;
+            return features.accepted();
         }
 
         @Override

@@ -6,7 +6,8 @@
  * VirtioMmioTransport blk = new VirtioMmioTransport(VirtioBlock.open(image, false), ram.memory(), gsi5);
  * mmioBus.register("virtio-blk", new AddressRange(0xd000_0000L, VirtioMmioTransport.SIZE), blk);
  * // guest kernel command line: virtio_mmio.device=4K@0xd0000000:5
- * // optional: an ioeventfd on base + 0x50 whose thread calls blk.notifyQueue(queueIndex)
+ * // optional: an ioeventfd on base + VirtioMmioTransport.QUEUE_NOTIFY_OFFSET whose thread calls
+ * // blk.notifyQueue(queueIndex)
  * }</pre>
  * Depends on {@code org.jvmm.core.bus}, {@code irq} and {@code memory}, and on {@code virtio}
  * and {@code virtio.queue}.

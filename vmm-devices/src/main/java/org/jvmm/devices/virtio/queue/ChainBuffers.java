@@ -1,6 +1,7 @@
 package org.jvmm.devices.virtio.queue;
 
 import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
 import org.jvmm.core.memory.GuestMemory;
 
 /**
@@ -20,6 +21,14 @@ import org.jvmm.core.memory.GuestMemory;
  * <p>One instance per device queue, sized to the queue's maximum, allocates nothing per chain.
  */
 public final class ChainBuffers {
+
+    /**
+     * The most bytes of guest memory one {@link #piece} covers. A descriptor may be 2^32 - 1 bytes
+     * long, and with 3 GiB of RAM or more such a buffer lies inside one region, but a
+     * {@link ByteBuffer} holds less than 2^31 bytes: devices hand host I/O a long buffer piece by
+     * piece.
+     */
+    public static final int MAX_PIECE = 1 << 30;
 
     private final long[] addresses;
     private final int[] lengths;
@@ -76,6 +85,21 @@ public final class ChainBuffers {
         if (firstWritable < 0) {
             firstWritable = count;
         }
+    }
+
+    /**
+     * A {@link ByteBuffer} over the start of a stretch of guest memory, for host I/O: the whole
+     * stretch if it is at most {@link #MAX_PIECE} bytes, else its first {@code MAX_PIECE} bytes.
+     *
+     * @param memory    guest memory
+     * @param address   guest address of the stretch
+     * @param remaining bytes in the stretch, positive
+     * @return a buffer over {@code min(remaining, MAX_PIECE)} bytes at {@code address}, the guest's
+     *         own memory
+     * @throws org.jvmm.core.memory.GuestMemoryException if those bytes are not inside one region
+     */
+    public static ByteBuffer piece(GuestMemory memory, long address, long remaining) {
+        return memory.slice(address, Math.min(remaining, MAX_PIECE)).asByteBuffer();
     }
 
     /** {@return the number of buffers} */

@@ -6,8 +6,9 @@ import java.security.SecureRandom;
 import java.util.Objects;
 import java.util.random.RandomGenerator;
 import org.jvmm.core.memory.GuestMemory;
+import org.jvmm.devices.virtio.AbstractVirtioDevice;
+import org.jvmm.devices.virtio.ConfigSpace;
 import org.jvmm.devices.virtio.VirtioContext;
-import org.jvmm.devices.virtio.VirtioDevice;
 import org.jvmm.devices.virtio.queue.DescriptorChain;
 import org.jvmm.devices.virtio.queue.Virtqueue;
 
@@ -17,7 +18,7 @@ import org.jvmm.devices.virtio.queue.Virtqueue;
  * chain, which the specification allows (the used length says how many), so a guest asking for
  * gigabytes cannot hold the vCPU thread.
  */
-public final class VirtioRng implements VirtioDevice {
+public final class VirtioRng extends AbstractVirtioDevice {
 
     /** virtio device id of an entropy source. */
     public static final int DEVICE_ID = 4;
@@ -28,7 +29,6 @@ public final class VirtioRng implements VirtioDevice {
 
     private final RandomGenerator random;
     private final byte[] chunk = new byte[4096];
-    private VirtioContext context;
 
     /** Creates an entropy device fed by a {@link SecureRandom}. */
     public VirtioRng() {
@@ -41,51 +41,13 @@ public final class VirtioRng implements VirtioDevice {
      * @param random the source
      */
     public VirtioRng(RandomGenerator random) {
+        super(DEVICE_ID, 0, ConfigSpace.EMPTY, QUEUE_SIZE);
         this.random = Objects.requireNonNull(random, "random");
     }
 
     @Override
-    public int deviceId() {
-        return DEVICE_ID;
-    }
-
-    @Override
-    public long features() {
-        return 0;
-    }
-
-    @Override
-    public int queueCount() {
-        return 1;
-    }
-
-    @Override
-    public int queueMaxSize(int queue) {
-        return QUEUE_SIZE;
-    }
-
-    @Override
-    public int configSize() {
-        return 0;
-    }
-
-    @Override
-    public long readConfig(int offset, int size) {
-        return 0;
-    }
-
-    @Override
-    public void activate(VirtioContext newContext) {
-        context = newContext;
-    }
-
-    @Override
-    public void queueNotified(int queue) {
-        VirtioContext c = context;
-        if (c == null || queue != 0) {
-            return;
-        }
-        Virtqueue q = c.queue(0);
+    protected void process(VirtioContext c, int queue) {
+        Virtqueue q = c.queue(queue);
         GuestMemory memory = c.memory();
         DescriptorChain chain;
         while ((chain = q.pop()) != null) {
@@ -101,9 +63,9 @@ public final class VirtioRng implements VirtioDevice {
                 fill(memory.slice(chain.address(), n));
                 written += n;
             }
-            c.addUsed(0, chain.head(), written, written);
+            c.addUsed(queue, chain.head(), written, written);
         }
-        c.signalUsed(0);
+        c.signalUsed(queue);
     }
 
     private void fill(MemorySegment target) {
@@ -116,8 +78,4 @@ public final class VirtioRng implements VirtioDevice {
         }
     }
 
-    @Override
-    public void reset() {
-        context = null;
-    }
 }

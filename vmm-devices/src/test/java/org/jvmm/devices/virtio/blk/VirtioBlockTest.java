@@ -19,6 +19,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.jvmm.devices.disk.DiskImage;
+import org.jvmm.devices.disk.RecordingChannel;
 import org.jvmm.devices.virtio.DeviceStatus;
 import org.jvmm.devices.virtio.DriverQueue;
 import org.jvmm.devices.virtio.MmioDriver;
@@ -97,9 +99,14 @@ class VirtioBlockTest {
         assertEquals(SECTORS, driver.readConfig(0, 8));
         assertEquals(VirtioBlock.QUEUE_SIZE - 2, driver.readConfig(12, 4), "seg_max");
         assertEquals(512, driver.readConfig(20, 4), "blk_size");
-        assertEquals(VirtioBlock.MAX_ZEROES_SECTORS, driver.readConfig(36, 4));
-        assertEquals(VirtioBlock.MAX_ZEROES_SEGMENTS, driver.readConfig(40, 4));
-        assertEquals(VirtioBlock.MAX_ZEROES_SECTORS, driver.readConfig(48, 4));
+        assertEquals(VirtioBlock.MAX_DISCARD_SECTORS, driver.readConfig(36, 4), "max_discard_sectors");
+        assertEquals(VirtioBlock.MAX_DISCARD_SEGMENTS, driver.readConfig(40, 4), "max_discard_seg");
+        assertEquals(1, driver.readConfig(44, 4), "discard_sector_alignment");
+        assertEquals(VirtioBlock.MAX_WRITE_ZEROES_SECTORS, driver.readConfig(48, 4), "max_write_zeroes_sectors");
+        assertEquals(VirtioBlock.MAX_WRITE_ZEROES_SEGMENTS, driver.readConfig(52, 4), "max_write_zeroes_seg");
+        assertEquals(0, driver.readConfig(56, 1), "write_zeroes_may_unmap: zeroes are written, never unmapped");
+        assertTrue((long) VirtioBlock.MAX_WRITE_ZEROES_SECTORS * VirtioBlock.MAX_WRITE_ZEROES_SEGMENTS * 512 <= 1 << 20,
+                "a WRITE_ZEROES request writes at most 1 MiB");
         long features = driver.deviceFeatures();
         assertTrue(VirtioFeatures.has(features, VirtioBlock.F_FLUSH));
         assertTrue(VirtioFeatures.has(features, VirtioBlock.F_DISCARD));
@@ -148,17 +155,27 @@ class VirtioBlockTest {
     }
 
     @Test
-    void flushAnswersOk() throws IOException {
-        live(false);
+    void flushAnswersOkOnceTheImageIsOnStableStorage() throws IOException {
+        RecordingChannel channel = RecordingChannel.open(image, false);
+        block = new VirtioBlock(DiskImage.open(image, channel, false), "serial-123");
+        driver = new MmioDriver(guest, block);
+        driver.negotiateAll();
+        q = driver.setupQueue(0, 16);
+        driver.driverOk();
         assertFalse(block.isWriteThrough(), "a driver that accepted FLUSH gets writeback");
+        long data = guest.put(new byte[512]);
         long st = guest.alloc(1, 1);
+        assertEquals(VirtioBlock.S_OK, status(ro(header(VirtioBlock.T_OUT, 1), 16), ro(data, 512), rw(st, 1)));
+        assertEquals(0, channel.forcesWithMetadata, "writeback: a write completes unforced");
         assertEquals(VirtioBlock.S_OK, status(ro(header(VirtioBlock.T_FLUSH, 0), 16), rw(st, 1)));
+        assertEquals(1, channel.forcesWithMetadata, "FLUSH answered after force(true)");
     }
 
     /** VIRTIO 1.2 5.2.6: with FLUSH offered but not negotiated, a completed write is stable. */
     @Test
     void aDriverWithoutFlushGetsWriteThrough() throws IOException {
-        block = VirtioBlock.open(image, false, "serial-123");
+        RecordingChannel channel = RecordingChannel.open(image, false);
+        block = new VirtioBlock(DiskImage.open(image, channel, false), "serial-123");
         assertFalse(block.isWriteThrough(), "no driver yet");
         driver = new MmioDriver(guest, block);
         long accepted = driver.deviceFeatures() & ~VirtioFeatures.bit(VirtioBlock.F_FLUSH);
@@ -171,6 +188,7 @@ class VirtioBlockTest {
         long data = guest.put(payload);
         long st = guest.alloc(1, 1);
         assertEquals(VirtioBlock.S_OK, status(ro(header(VirtioBlock.T_OUT, 5), 16), ro(data, 512), rw(st, 1)));
+        assertEquals(1, channel.forcesWithMetadata, "the write was forced before it completed");
         assertArrayEquals(payload, Arrays.copyOfRange(file(), 5 * 512, 6 * 512));
         driver.negotiateAll();
         q = driver.setupQueue(0, 16);
@@ -277,10 +295,9 @@ class VirtioBlockTest {
     void writeZeroesZeroesExactlyItsRanges() throws IOException {
         live(false);
         long st = guest.alloc(1, 1);
-        long segs = guest.alloc(32, 8);
-        guest.slice(segs, 16).copyFrom(guest.slice(segment(2, 1, 0), 16));
-        guest.slice(segs + 16, 16).copyFrom(guest.slice(segment(5, 3, 1), 16));
-        assertEquals(VirtioBlock.S_OK, status(ro(header(VirtioBlock.T_WRITE_ZEROES, 0), 16), ro(segs, 32), rw(st, 1)));
+        assertEquals(VirtioBlock.S_OK, status(ro(header(VirtioBlock.T_WRITE_ZEROES, 0), 16), ro(segment(2, 1, 0), 16), rw(st, 1)));
+        assertEquals(VirtioBlock.S_OK, status(ro(header(VirtioBlock.T_WRITE_ZEROES, 0), 16), ro(segment(5, 3, 1), 16), rw(st, 1)),
+                "unmap is allowed on WRITE_ZEROES: the zeroes are written either way");
         byte[] expected = original.clone();
         Arrays.fill(expected, 2 * 512, 3 * 512, (byte) 0);
         Arrays.fill(expected, 5 * 512, 8 * 512, (byte) 0);
@@ -294,8 +311,10 @@ class VirtioBlockTest {
         long segs = guest.alloc(32, 8);
         guest.slice(segs, 16).copyFrom(guest.slice(segment(2, 1, 0), 16));
         guest.slice(segs + 16, 16).copyFrom(guest.slice(segment(SECTORS - 1, 2, 0), 16));
-        assertEquals(VirtioBlock.S_IOERR, status(ro(header(VirtioBlock.T_WRITE_ZEROES, 0), 16), ro(segs, 32), rw(st, 1)),
+        assertEquals(VirtioBlock.S_IOERR, status(ro(header(VirtioBlock.T_DISCARD, 0), 16), ro(segs, 32), rw(st, 1)),
                 "second segment runs past the end");
+        assertEquals(VirtioBlock.S_IOERR, status(ro(header(VirtioBlock.T_WRITE_ZEROES, 0), 16), ro(segs + 16, 16), rw(st, 1)),
+                "runs past the end");
         assertEquals(VirtioBlock.S_UNSUPP, status(ro(header(VirtioBlock.T_WRITE_ZEROES, 0), 16), ro(segment(0, 1, 2), 16), rw(st, 1)),
                 "unknown flag");
         assertEquals(VirtioBlock.S_UNSUPP, status(ro(header(VirtioBlock.T_DISCARD, 0), 16), ro(segment(0, 1, 1), 16), rw(st, 1)),
@@ -320,5 +339,65 @@ class VirtioBlockTest {
     @Test
     void aMissingImageFailsWithIoException() {
         assertThrows(IOException.class, () -> VirtioBlock.open(dir.resolve("missing.img"), true));
+    }
+
+    /** The request a driver that ignores the limits sends: {@code segments} segments of {@code sectors} each. */
+    private long[] segments(int segments, long firstSector, int sectors) {
+        long segs = guest.alloc(16L * segments, 8);
+        for (int i = 0; i < segments; i++) {
+            guest.slice(segs + 16L * i, 16).copyFrom(guest.slice(segment(firstSector + (long) i * sectors, sectors, 0), 16));
+        }
+        return ro(segs, 16L * segments);
+    }
+
+    /**
+     * VIRTIO 1.2 5.2.4: the device limits DISCARD and WRITE_ZEROES in its config space, and a
+     * request beyond them is refused before any work: more segments than offered is UNSUPP (as
+     * QEMU answers it), a segment longer than offered is IOERR. Before the limits, one 16-byte
+     * segment asked for 1 GiB of zeroes, and 32 of them 32 GiB, all written on the vCPU thread
+     * under the transport's lock. The image is a 64 GiB sparse file behind a channel that counts
+     * what would be written without writing it.
+     */
+    @Test
+    void discardsAndWriteZeroesBeyondTheOfferedLimitsAreRefusedBeforeAnyWork() throws IOException {
+        Path big = dir.resolve("big.img");
+        try (java.io.RandomAccessFile file = new java.io.RandomAccessFile(big.toFile(), "rw")) {
+            file.setLength(64L << 30);
+        }
+        RecordingChannel channel = RecordingChannel.open(big, true);
+        block = new VirtioBlock(DiskImage.open(big, channel, false), "big");
+        driver = new MmioDriver(guest, block);
+        driver.negotiateAll();
+        q = driver.setupQueue(0, 16);
+        driver.driverOk();
+        long st = guest.alloc(1, 1);
+        int zeroes = VirtioBlock.T_WRITE_ZEROES;
+        int discard = VirtioBlock.T_DISCARD;
+        int maxZeroes = VirtioBlock.MAX_WRITE_ZEROES_SECTORS;
+        int maxDiscard = VirtioBlock.MAX_DISCARD_SECTORS;
+
+        assertEquals(VirtioBlock.S_IOERR, status(ro(header(zeroes, 0), 16), segments(1, 0, 1 << 21), rw(st, 1)),
+                "one segment of 1 GiB of zeroes");
+        assertEquals(VirtioBlock.S_IOERR, status(ro(header(zeroes, 0), 16), segments(1, 0, maxZeroes + 1), rw(st, 1)),
+                "one sector over max_write_zeroes_sectors");
+        assertEquals(VirtioBlock.S_UNSUPP, status(ro(header(zeroes, 0), 16),
+                segments(VirtioBlock.MAX_WRITE_ZEROES_SEGMENTS + 1, 0, 1), rw(st, 1)), "one segment over max_write_zeroes_seg");
+        assertEquals(VirtioBlock.S_UNSUPP, status(ro(header(zeroes, 0), 16), segments(32, 0, 1 << 21), rw(st, 1)),
+                "32 segments of 1 GiB: 32 GiB of zeroes");
+        assertEquals(VirtioBlock.S_IOERR, status(ro(header(discard, 0), 16), segments(1, 0, maxDiscard + 1), rw(st, 1)),
+                "one sector over max_discard_sectors");
+        assertEquals(VirtioBlock.S_UNSUPP, status(ro(header(discard, 0), 16),
+                segments(VirtioBlock.MAX_DISCARD_SEGMENTS + 1, 0, 1), rw(st, 1)), "one segment over max_discard_seg");
+        assertEquals(0, channel.transferred, "nothing was written for a refused request");
+        assertFalse(driver.needsReset(), "a refused request is an answer, not a device error");
+
+        assertEquals(VirtioBlock.S_OK, status(ro(header(zeroes, 0), 16),
+                segments(VirtioBlock.MAX_WRITE_ZEROES_SEGMENTS, 8, maxZeroes), rw(st, 1)), "the most one request may ask");
+        long most = (long) VirtioBlock.MAX_WRITE_ZEROES_SEGMENTS * maxZeroes * 512;
+        assertEquals(most, channel.transferred, "written once, whole");
+        assertTrue(channel.contiguous);
+        assertEquals(VirtioBlock.S_OK, status(ro(header(discard, 0), 16),
+                segments(VirtioBlock.MAX_DISCARD_SEGMENTS, 0, maxDiscard), rw(st, 1)), "the largest discard");
+        assertEquals(most, channel.transferred, "a discard writes nothing");
     }
 }
