@@ -21,4 +21,5 @@ module org.jvmm.devices {
     exports org.jvmm.devices.virtio.console;
     exports org.jvmm.devices.virtio.blk;
     exports org.jvmm.devices.virtio.rng;
+    exports org.jvmm.devices.thread;
 }

@@ -363,7 +363,7 @@ public final class Machine implements AutoCloseable {
      * @return the count since the machine was built
      */
     public long hostFaults() {
-        long faults = deviceThreadFaults.get();
+        long faults = deviceThreadFaults.get() + (notifies == null ? 0 : notifies.threadFailures());
         for (Vcpu vcpu : vcpus) {
             faults += vcpu.deviceErrors();
         }

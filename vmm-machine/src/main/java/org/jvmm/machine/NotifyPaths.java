@@ -53,4 +53,9 @@ final class NotifyPaths {
     void start() {
         drains.forEach(IoEventFdDrain::start);
     }
+
+    /** {@return failures that ended a drain's thread (an Error, say), each a host fault} */
+    long threadFailures() {
+        return drains.stream().mapToLong(IoEventFdDrain::threadFailures).sum();
+    }
 }

@@ -6,6 +6,7 @@ import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.locks.LockSupport;
+import org.jvmm.devices.thread.DeviceThread;
 
 /**
  * A daemon thread that flushes a {@link Flushable} (a {@link Serial}) every period, so output a
@@ -20,18 +21,19 @@ public final class OutputFlusher implements AutoCloseable {
     /** A period short enough for an interactive console. */
     public static final Duration DEFAULT_PERIOD = Duration.ofMillis(10);
 
+    /** How long close waits for the thread: a flush in progress, at most. */
+    private static final Duration PATIENCE = Duration.ofSeconds(1);
+
     private final Flushable target;
     private final long periodNanos;
-    private final Thread thread;
-    private volatile boolean stopped;
+    private DeviceThread thread;
 
-    private OutputFlusher(Flushable target, Duration period, String threadName) {
+    private OutputFlusher(Flushable target, Duration period) {
         this.target = Objects.requireNonNull(target, "target");
         if (period.isNegative() || period.isZero()) {
             throw new IllegalArgumentException("flush period must be positive: " + period);
         }
         this.periodNanos = period.toNanos();
-        this.thread = Thread.ofPlatform().name(threadName).daemon().unstarted(this::run);
     }
 
     /**
@@ -54,16 +56,15 @@ public final class OutputFlusher implements AutoCloseable {
      * @throws IllegalArgumentException if the period is not positive
      */
     public static OutputFlusher start(Flushable target, Duration period, String threadName) {
-        OutputFlusher flusher = new OutputFlusher(target, period, threadName);
-        flusher.thread.start();
+        OutputFlusher flusher = new OutputFlusher(target, period);
+        flusher.thread = DeviceThread.start(threadName, flusher::flushAfterAPeriod, LockSupport::unpark, PATIENCE);
         return flusher;
     }
 
-    private void run() {
-        while (!stopped) {
-            LockSupport.parkNanos(this, periodNanos);
-            flushOnce();
-        }
+    private boolean flushAfterAPeriod() {
+        LockSupport.parkNanos(this, periodNanos);
+        flushOnce();
+        return true;
     }
 
     private void flushOnce() {
@@ -77,13 +78,7 @@ public final class OutputFlusher implements AutoCloseable {
     /** Stops the thread, waits for it briefly, and flushes once more. */
     @Override
     public void close() {
-        stopped = true;
-        LockSupport.unpark(thread);
-        try {
-            thread.join(Duration.ofSeconds(1));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        thread.close();
         flushOnce();
     }
 }

@@ -2,10 +2,9 @@ package org.jvmm.devices.serial;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InterruptedIOException;
-import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.util.Objects;
+import org.jvmm.devices.thread.DeviceThread;
 
 /**
  * A daemon thread that reads an {@link InputStream} (the host's stdin, a socket, a pipe) and
@@ -20,17 +19,14 @@ import java.util.Objects;
  */
 public final class SerialInputPump implements AutoCloseable {
 
-    private static final System.Logger LOG = System.getLogger(SerialInputPump.class.getName());
-
     private final InputStream in;
     private final Serial serial;
-    private final Thread thread;
-    private volatile boolean stopped;
+    private final byte[] buffer = new byte[Serial.FIFO_SIZE];
+    private DeviceThread thread;
 
-    private SerialInputPump(InputStream in, Serial serial, String threadName) {
+    private SerialInputPump(InputStream in, Serial serial) {
         this.in = Objects.requireNonNull(in, "in");
         this.serial = Objects.requireNonNull(serial, "serial");
-        this.thread = Thread.ofPlatform().name(threadName).daemon().unstarted(this::run);
     }
 
     /**
@@ -53,37 +49,30 @@ public final class SerialInputPump implements AutoCloseable {
      * @return the running pump
      */
     public static SerialInputPump start(InputStream in, Serial serial, String threadName) {
-        SerialInputPump pump = new SerialInputPump(in, serial, threadName);
+        SerialInputPump pump = new SerialInputPump(in, serial);
+        // A read of the host's stdin cannot be interrupted: close returns without waiting for it.
+        pump.thread = DeviceThread.create(threadName, pump::pumpOnce, Thread::interrupt, Duration.ZERO);
         pump.thread.start();
         return pump;
     }
 
-    private void run() {
-        byte[] buffer = new byte[Serial.FIFO_SIZE];
-        try {
-            while (!stopped) {
-                int n = in.read(buffer);
-                if (n < 0) {
-                    return;
-                }
-                int done = 0;
-                while (done < n && !stopped) {
-                    serial.awaitInputSpace();
-                    done += serial.enqueue(buffer, done, Math.min(n - done, serial.inputSpace()));
-                }
-            }
-        } catch (InterruptedException | InterruptedIOException e) {
-            // close() interrupted us: stop quietly.
-        } catch (IOException e) {
-            if (!stopped) {
-                LOG.log(Level.WARNING, "serial: input stream failed, the guest gets no more input: " + e);
-            }
+    /** One read from the host, delivered as the FIFO makes room; false at end of input. */
+    private boolean pumpOnce() throws IOException, InterruptedException {
+        int n = in.read(buffer);
+        if (n < 0) {
+            return false;
         }
+        int done = 0;
+        while (done < n && !thread.stopping()) {
+            serial.awaitInputSpace();
+            done += serial.enqueue(buffer, done, Math.min(n - done, serial.inputSpace()));
+        }
+        return true;
     }
 
     /** {@return whether the thread is still running} */
     public boolean isRunning() {
-        return thread.isAlive();
+        return thread.isRunning();
     }
 
     /**
@@ -100,7 +89,6 @@ public final class SerialInputPump implements AutoCloseable {
     /** Stops delivering and interrupts the thread; returns without waiting for it. */
     @Override
     public void close() {
-        stopped = true;
-        thread.interrupt();
+        thread.close();
     }
 }

@@ -9,8 +9,10 @@ import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
 import java.nio.channels.WritableByteChannel;
+import java.time.Duration;
 import java.util.Objects;
 import org.jvmm.core.memory.GuestMemory;
+import org.jvmm.devices.thread.DeviceThread;
 import org.jvmm.devices.virtio.AbstractVirtioDevice;
 import org.jvmm.devices.virtio.ConfigSpace;
 import org.jvmm.devices.virtio.VirtioContext;
@@ -140,33 +142,27 @@ public final class VirtioConsole extends AbstractVirtioDevice {
      *
      * @param in   host input, e.g. {@code System.in}
      * @param name the thread's name
-     * @return the started thread
+     * @return the running thread; closing it stops the copy (a read of stdin already blocked stays so)
      */
-    public Thread pumpFrom(InputStream in, String name) {
-        Thread thread = Thread.ofPlatform().name(name).daemon().start(() -> {
-            byte[] buffer = new byte[4096];
-            try {
-                int n;
-                while ((n = in.read(buffer)) >= 0) {
-                    int done = 0;
-                    while (done < n) {
-                        done += offer(buffer, done, n - done);
-                        if (done < n) {
-                            synchronized (input) {
-                                while (inputLength == input.length) {
-                                    input.wait();
-                                }
-                            }
+    public DeviceThread pumpFrom(InputStream in, String name) {
+        byte[] buffer = new byte[4096];
+        return DeviceThread.start(name, () -> {
+            int n = in.read(buffer);
+            if (n < 0) {
+                return false;
+            }
+            for (int done = 0; done < n; ) {
+                done += offer(buffer, done, n - done);
+                if (done < n) {
+                    synchronized (input) {
+                        while (inputLength == input.length) {
+                            input.wait();
                         }
                     }
                 }
-            } catch (IOException e) {
-                LOG.log(Level.WARNING, "console input stopped: " + e.getMessage());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
             }
-        });
-        return thread;
+            return true;
+        }, Thread::interrupt, Duration.ZERO);
     }
 
     /** {@return host input bytes not yet delivered to the guest} */

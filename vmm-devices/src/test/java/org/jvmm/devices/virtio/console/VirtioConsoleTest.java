@@ -12,6 +12,7 @@ import java.nio.channels.Channels;
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.jvmm.devices.thread.DeviceThread;
 import org.jvmm.devices.virtio.DriverQueue;
 import org.jvmm.devices.virtio.MmioDriver;
 import org.jvmm.devices.virtio.TestGuest;
@@ -121,8 +122,8 @@ class VirtioConsoleTest {
         long buffer = guest.alloc(16, 8);
         rx.add(rw(buffer, 16));
         driver.notify(VirtioConsole.RECEIVEQ);
-        Thread pump = console.pumpFrom(new ByteArrayInputStream(new byte[] {1, 2, 3}), "test-input");
-        pump.join(5000);
+        DeviceThread pump = console.pumpFrom(new ByteArrayInputStream(new byte[] {1, 2, 3}), "test-input");
+        pump.join(java.time.Duration.ofSeconds(5));
         assertEquals(1, rx.usedIdx());
         assertArrayEquals(new byte[] {1, 2, 3}, guest.get(buffer, 3));
     }
