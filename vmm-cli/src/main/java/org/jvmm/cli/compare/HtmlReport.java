@@ -25,12 +25,9 @@ public final class HtmlReport {
                 <p>User exits reached jvmm (KVM_RUN returned); KVM exits are the vCPU <code>exits</code> counter of KVM's
                 binary stats fd, which also counts exits handled in the kernel. Bars use a log scale.</p>
                 """);
-        for (String workload : List.of("console", "blk")) {
+        for (String workload : rows.stream().map(Row::workload).distinct().toList()) {
             List<Row> part = rows.stream().filter(r -> r.workload().equals(workload)).toList();
-            if (part.isEmpty()) {
-                continue;
-            }
-            page.append("<h2>").append(workload.equals("console") ? "Console output" : "Block reads").append("</h2>\n");
+            page.append("<h2>").append(escape(CompareTable.title(workload).substring(3))).append("</h2>\n");
             page.append(chart("User-space exits per KiB", part, Row::userExitsPerKib, true));
             page.append(chart("KVM exits per KiB", part, r -> r.kvmExitsPerKib() == null ? Double.NaN : r.kvmExitsPerKib(), true));
             page.append(chart("Wall time (ms)", part, Row::wallMs, false));
