@@ -10,6 +10,7 @@ import java.nio.ByteOrder;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import org.jvmm.core.stats.ExitReport;
 import org.jvmm.core.stats.Phase;
 import org.jvmm.core.stats.PhaseReport;
 import org.junit.jupiter.api.BeforeAll;
@@ -73,10 +74,13 @@ class PhaseMarkerKvmTest {
         }
     }
 
+    /** Runs the guest and prints its exit report (docs/observability.md shows one). */
     private static RunResult run(byte[] code, CpuMode mode) throws IOException {
         try (Machine machine = TestMachines.raw(code, mode, 16L << 20, OutputStream.nullOutputStream()).build()) {
             RunResult result = machine.run(Duration.ofSeconds(60));
             assertEquals(StopCause.Kind.GUEST_EXIT, result.cause().kind(), result.summary());
+            System.out.print(ExitReport.format(result.perVcpu(), machine.pio(), machine.mmio(), result.kvmDelta(),
+                    result.wallNanos(), result.phases()));
             return result;
         }
     }
