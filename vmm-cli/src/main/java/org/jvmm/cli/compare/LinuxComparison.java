@@ -133,11 +133,12 @@ public record LinuxComparison(int bytes, int blkBytes, int repeat, Path kvmDevic
             Files.write(initrd, initramfs(Files.readAllBytes(guest.initrd()), pattern));
             Map<String, List<Row>> runs = new LinkedHashMap<>();
             List<VirtioPaths> machines = machines();
+            String diskMd5 = md5(disk);
             for (int round = 0; round < repeat; round++) {
                 for (int m = 0; m < machines.size(); m++) {
                     progress.printf("jvmm compare: Linux, boot %d of %d: %s%s%n", round * machines.size() + m + 1,
                             repeat * machines.size(), pathsName(machines.get(m)), m == 0 ? ", and ttyS0" : "");
-                    for (Row row : boot(machines.get(m), m == 0, initrd, image, pattern, md5(disk))) {
+                    for (Row row : boot(machines.get(m), m == 0, initrd, image, pattern, diskMd5)) {
                         runs.computeIfAbsent(row.workload() + "/" + row.path(), k -> new ArrayList<>()).add(row);
                     }
                 }
