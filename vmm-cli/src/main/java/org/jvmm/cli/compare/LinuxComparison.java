@@ -269,8 +269,10 @@ public record LinuxComparison(int bytes, int blkBytes, int repeat, Path kvmDevic
             notes.add(mismatch);
         }
         Long irqs = phase.kvmCounters().get("vcpu.irq_injections");
+        Long kvmRun = result.kvmDelta().get("vcpu.exits");
         notes.add(what + (irqs == null ? "" : "; " + irqs + " interrupts injected") + "; exits by device: "
-                + ExitReport.compact(phase.exitsByDevice()));
+                + ExitReport.compact(phase.exitsByDevice()) + "; the whole boot: " + result.merged().totalExits()
+                + " user exits" + (kvmRun == null ? "" : ", " + kvmRun + " KVM exits"));
         notes.addAll(machineNotes);
         return Row.ofPhase(workload, name, phase, size, ok, guestMs, notes);
     }
