@@ -54,6 +54,9 @@ tx() {
 # A write to a tty returns once the bytes are in the driver's buffer; wait until the 8250 sent $1 in all.
 drain() {
     tx
+    case $TX in
+        ''|*[!0-9]*) say "error ttyS0: no byte count in /proc/tty/driver/serial"; return 1 ;;
+    esac
     while [ "$TX" -lt "$1" ]; do tx; done
 }
 
