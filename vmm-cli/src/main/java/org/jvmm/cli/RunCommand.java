@@ -236,7 +236,8 @@ final class RunCommand implements Callable<Integer> {
         if (text) {
             PrintStream err = System.err;
             err.println();
-            err.print(ExitReport.format(result.perVcpu(), machine.pio(), machine.mmio(), result.kvmDelta(), result.wallNanos()));
+            err.print(ExitReport.format(result.perVcpu(), machine.pio(), machine.mmio(), result.kvmDelta(), result.wallNanos(),
+                    result.phases()));
         }
         if (json != null) {
             Files.writeString(json, Json.write(StatsJson.of(result, machine.pio(), machine.mmio())) + "\n");

@@ -8,8 +8,10 @@ import org.jvmm.machine.RunResult;
 import org.jvmm.core.bus.Bus;
 import org.jvmm.core.kvm.ExitReason;
 import org.jvmm.core.stats.ExitStatsSnapshot;
+import org.jvmm.core.stats.Phase;
+import org.jvmm.core.stats.PhaseReport;
 
-/** The exit report of a run as JSON ({@code --stats-json}); field names are documented in the README. */
+/** The exit report of a run as JSON ({@code --stats-json}); field names are documented in docs/observability.md. */
 final class StatsJson {
     private StatsJson() {}
 
@@ -55,7 +57,32 @@ final class StatsJson {
         }
         root.put("devices", devices);
         root.put("kvm_counters", result.kvmDelta());
+        if (result.phases().marked()) {
+            root.put("phases", phases(result.phases()));
+        }
         return root;
+    }
+
+    /** The exits per phase the guest marked; only in reports of runs that marked any. */
+    private static Map<String, Object> phases(PhaseReport report) {
+        List<Object> rows = new ArrayList<>();
+        for (Phase p : report.phases()) {
+            Map<String, Object> row = new LinkedHashMap<>();
+            row.put("phase", p.number());
+            row.put("marks", p.marks());
+            row.put("wall_ns", p.wallNanos());
+            row.put("user_exits", p.userExits());
+            row.put("reasons", p.exitsByReason());
+            row.put("reasons_ns", p.nanosByReason());
+            row.put("devices", p.exitsByDevice());
+            row.put("vcpus", p.exitsByVcpu());
+            row.put("kvm_counters", p.kvmCounters());
+            rows.add(row);
+        }
+        Map<String, Object> phases = new LinkedHashMap<>();
+        phases.put("dropped_marks", report.droppedMarks());
+        phases.put("rows", rows);
+        return phases;
     }
 
     private static List<Object> reasons(ExitStatsSnapshot s) {

@@ -149,6 +149,12 @@ class BadInputTest {
                 "jvmm: missing subcommand: run, compare or bench (see jvmm --help)", 2));
         rows.add(new Row("unknown benchmark", nokvm, "bench nosuch",
                 "jvmm: unknown benchmark 'nosuch' (known: exit-roundtrip)", 2));
+        rows.add(new Row("unknown compare workload", nokvm, "compare --workload nosuch",
+                "jvmm: --workload must be console, blk, all or linux, not 'nosuch'", 2));
+        rows.add(new Row("compare --kernel without the Linux workload", nokvm, "compare --kernel $G",
+                "jvmm: --kernel and --initrd go with --workload linux", 2));
+        rows.add(new Row("compare with a missing kernel", nokvm, "compare --workload linux --kernel $T/missing.bin --initrd $G",
+                "jvmm: --kernel $T/missing.bin: no such readable file", 2));
         return rows;
     }
 

@@ -1,6 +1,7 @@
 package org.jvmm.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import java.util.Map;
@@ -10,7 +11,9 @@ import org.jvmm.core.bus.AddressRange;
 import org.jvmm.core.bus.Bus;
 import org.jvmm.core.bus.BusDevice;
 import org.jvmm.core.kvm.ExitReason;
+import org.jvmm.core.stats.CounterSource;
 import org.jvmm.core.stats.ExitStats;
+import org.jvmm.core.stats.PhaseAccounting;
 import org.junit.jupiter.api.Test;
 
 /** {@code --stats-json}: the document's fields, per reason, per vCPU and per device, from known accounting. */
@@ -70,6 +73,50 @@ class StatsJsonTest {
                 Map.of("space", "mmio", "address", 0xd000_0000L, "device", "virtio-console@0", "exits", 1L, "total_ns", 5000L)),
                 devices.stream().map(d -> withoutNulls(d)).toList());
         assertEquals(Map.of("vcpu.exits", 9L), json.get("kvm_counters"));
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void aRunWithMarkedPhasesCarriesThemAfterTheTotals() {
+        Bus pio = new Bus("pio");
+        pio.register("com1", new AddressRange(0x3f8, 8), NOTHING);
+        Bus mmio = new Bus("mmio");
+        ExitStats vcpu0 = new ExitStats(0, 0);
+        long[] now = {0};
+        PhaseAccounting accounting = new PhaseAccounting(List.of(vcpu0), pio, mmio, CounterSource.NONE, () -> now[0]);
+        accounting.start();
+        vcpu0.record(ExitReason.IO.code(), 100);
+        vcpu0.recordPort(0x3f8, 100, false);
+        accounting.mark(5);
+        now[0] = 3000;
+        vcpu0.record(ExitReason.IO.code(), 200);
+        vcpu0.recordPort(0x3f8, 200, false);
+        vcpu0.record(ExitReason.IO.code(), 300);
+        vcpu0.recordPort(0x3fd, 300, false);
+        accounting.mark(64);
+        RunResult result = new RunResult(new StopCause(StopCause.Kind.GUEST_EXIT, "debug exit, status 1", 1), List.of(),
+                List.of(vcpu0.snapshot()), Map.of(), 5000L, new long[8], List.of(), 0, accounting.report());
+
+        Map<String, Object> json = StatsJson.of(result, pio, mmio);
+
+        assertEquals(List.of("exit_status", "summary", "wall_ns", "total", "vcpus", "devices", "kvm_counters", "phases"),
+                List.copyOf(json.keySet()));
+        Map<String, Object> phases = (Map<String, Object>) json.get("phases");
+        assertEquals(1L, phases.get("dropped_marks"));
+        List<Map<String, Object>> rows = (List<Map<String, Object>>) phases.get("rows");
+        assertEquals(List.of(-1, 5), rows.stream().map(r -> r.get("phase")).toList());
+        Map<String, Object> five = rows.get(1);
+        assertEquals(List.of("phase", "marks", "wall_ns", "user_exits", "reasons", "reasons_ns", "devices", "vcpus",
+                "kvm_counters"), List.copyOf(five.keySet()), "the fields docs/observability.md lists, in order");
+        assertEquals(1L, five.get("marks"));
+        assertEquals(3000L, five.get("wall_ns"));
+        assertEquals(2L, five.get("user_exits"));
+        assertEquals(Map.of("IO", 2L), five.get("reasons"));
+        assertEquals(Map.of("IO", 500L), five.get("reasons_ns"));
+        assertEquals(Map.of("com1", 2L), five.get("devices"));
+        assertEquals(List.of(2L), five.get("vcpus"));
+        String text = Json.write(json);
+        assertTrue(text.contains("\"phases\":{\"dropped_marks\":1,\"rows\":[{\"phase\":-1,\"marks\":0,"), text);
     }
 
     private static Map<String, Object> withoutNulls(Map<String, Object> map) {

@@ -26,8 +26,11 @@ import org.jvmm.core.kvm.VmFd;
 import org.jvmm.core.memory.GuestMemory;
 import org.jvmm.core.memory.GuestRam;
 import org.jvmm.core.stats.ExitStats;
+import org.jvmm.core.stats.CounterSource;
 import org.jvmm.core.stats.ExitStatsSnapshot;
 import org.jvmm.core.stats.KvmCounters;
+import org.jvmm.core.stats.PhaseAccounting;
+import org.jvmm.core.stats.PhaseReport;
 import org.jvmm.core.vcpu.ExitDispatcher;
 import org.jvmm.core.vcpu.Vcpu;
 import org.jvmm.core.vcpu.VcpuStop;
@@ -64,6 +67,8 @@ public final class Machine implements AutoCloseable {
     private final List<String> notes = new ArrayList<>();
     private final AtomicLong deviceThreadFaults = new AtomicLong();
     private final AtomicReference<StopCause> stopCause = new AtomicReference<>();
+    private final PhaseMarker phaseMarker = new PhaseMarker();
+    private PhaseAccounting phases;
     private VmFd vm;
     private GuestMemory memory;
     private Serial serial;
@@ -123,6 +128,9 @@ public final class Machine implements AutoCloseable {
         }
         addVcpus(kvm.supportedCpuid(), linux, raw);
         openCounters(kvm);
+        phases = new PhaseAccounting(vcpus.stream().map(v -> v.dispatcher().stats()).toList(), pio, mmio,
+                counters != null ? counters : CounterSource.NONE, System::nanoTime);
+        phaseMarker.attach(phases);
     }
 
     private final VmControl control = new VmControl() {
@@ -147,6 +155,8 @@ public final class Machine implements AutoCloseable {
         pio.register("com1", MemoryMap.COM1, serial);
         pio.register("i8042", MemoryMap.I8042, new I8042(control));
         pio.register("debug-exit", MemoryMap.DEBUG_EXIT, new DebugExit(control));
+        pio.register("phase-marker", MemoryMap.PHASE_MARKER_PORT, phaseMarker);
+        mmio.register("phase-marker", MemoryMap.PHASE_MARKER, phaseMarker);
     }
 
     private void addVcpus(Cpuid supported, LinuxLoader linux, RawLoader raw) {
@@ -207,6 +217,7 @@ public final class Machine implements AutoCloseable {
         }
         started = true;
         countersAtStart = counters != null ? counters.sample() : Map.of();
+        phases.start();
         notifies.start();
         startNanos = System.nanoTime();
         for (Vcpu vcpu : vcpus) {
@@ -287,7 +298,7 @@ public final class Machine implements AutoCloseable {
         List<ExitStatsSnapshot> snapshots = exitStats();
         long[] results = spec.boot() instanceof RawPayload ? RawLoader.results(memory) : new long[0];
         return new RunResult(finalCause(stops), stops, snapshots, KvmCounters.delta(countersAtStart, after), wall,
-                results, notes(), hostFaults());
+                results, notes(), hostFaults(), phases.report());
     }
 
     /** The recorded cause, unless a vCPU failed, which the user must hear about first. */
@@ -376,6 +387,14 @@ public final class Machine implements AutoCloseable {
     /** {@return each vCPU's exit accounting so far} */
     public List<ExitStatsSnapshot> exitStats() {
         return vcpus.stream().map(v -> v.dispatcher().stats().snapshot()).toList();
+    }
+
+    /**
+     * {@return the exits per phase the guest has marked so far (the open phase up to now)} Empty
+     * ({@link PhaseReport#NONE}) while the guest has written no mark.
+     */
+    public PhaseReport phases() {
+        return phases.report();
     }
 
     /** {@return KVM's counters since the machine started, by name; empty where the host has none} */

@@ -6,6 +6,7 @@ import org.jvmm.core.boot.LinuxBoot;
 import org.jvmm.core.boot.VirtioMmioSlot;
 import org.jvmm.core.bus.AddressRange;
 import org.jvmm.core.memory.GuestRam;
+import org.jvmm.core.stats.PhaseAccounting;
 import org.jvmm.devices.ata.AtaPio;
 import org.jvmm.devices.debug.DebugExit;
 import org.jvmm.devices.serial.Serial;
@@ -103,6 +104,11 @@ public final class MemoryMap {
     public static final int VIRTIO_GSI = 5;
     /** Slots available: GSIs 5 to 23 of the IOAPIC's 24 pins. */
     public static final int MAX_VIRTIO_SLOTS = 19;
+    /**
+     * The phase marker (docs/machine.md): a guest write of N to its register at offset 0 marks "phase N
+     * of the guest's work begins here" ({@link org.jvmm.core.stats.PhaseAccounting}).
+     */
+    public static final AddressRange PHASE_MARKER = new AddressRange(0xcfff_e000L, 0x1000);
     /** The boot-time marker: a guest write here logs the time since the VMM started. */
     public static final AddressRange BOOT_TIMER = new AddressRange(0xcfff_f000L, 0x1000);
     /** Where the machine places callers' MMIO devices that ask for no address: upwards from here. */
@@ -124,6 +130,8 @@ public final class MemoryMap {
     public static final AddressRange ATA_PIO = new AddressRange(0x1f0, AtaPio.PORTS);
     /** The ACPI power ports: sleep control, sleep status, reset (Linux guests). */
     public static final AddressRange ACPI_POWER = new AddressRange(0x600, AcpiTables.POWER_PORTS);
+    /** The phase marker's port, for guests that cannot reach {@link #PHASE_MARKER} (real mode): a 32-bit register. */
+    public static final AddressRange PHASE_MARKER_PORT = new AddressRange(0x6f0, 4);
     /** Where the machine places callers' port devices that ask for no port: upwards from here. */
     public static final int PORT_ALLOCATION_BASE = 0x7000;
     /** End (exclusive) of the range for callers' port devices. */
@@ -171,6 +179,8 @@ public final class MemoryMap {
                 new Row(hex(LONG_MODE_STACK), "raw long mode: rsp of vCPU 0 (vCPU n: minus n * " + hex(STACK_STRIDE) + ")"),
                 new Row(hex(LONG_MODE_ENTRY), "raw long mode: payload load and entry address"),
                 new Row(hex(MMIO_HOLE), "MMIO hole up to 4 GiB; RAM beyond it continues at 4 GiB"),
+                new Row(hex(PHASE_MARKER.base()), "phase marker: writing N (0 to " + (PhaseAccounting.MAX_PHASES - 1)
+                        + ") at offset 0 begins phase N (" + hex(PHASE_MARKER.size()) + ")"),
                 new Row(hex(BOOT_TIMER.base()), "boot-time marker (" + hex(BOOT_TIMER.size()) + ")"),
                 new Row(hex(VIRTIO_BASE), "virtio-mmio slot i at + i * " + hex(VIRTIO_SLOT_SIZE) + ", GSI "
                         + VIRTIO_GSI + " + i, " + MAX_VIRTIO_SLOTS + " slots"),
@@ -182,6 +192,7 @@ public final class MemoryMap {
                 new Row("port " + range(ATA_PIO), "ATA-PIO block device"),
                 new Row("port " + range(COM1), "COM1 8250 UART, GSI " + COM1_GSI),
                 new Row("port " + range(ACPI_POWER), "ACPI sleep control, sleep status, reset (Linux)"),
+                new Row("port " + range(PHASE_MARKER_PORT), "phase marker (the same register, for real-mode guests)"),
                 new Row("port " + hex(PORT_ALLOCATION_BASE), "callers' port devices without a port, up to " + hex(PORT_ALLOCATION_END)));
         return rows.stream().map(r -> "| " + r.where() + " | " + r.what() + " |").toList();
     }

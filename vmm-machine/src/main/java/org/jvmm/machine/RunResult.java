@@ -2,7 +2,9 @@ package org.jvmm.machine;
 
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import org.jvmm.core.stats.ExitStatsSnapshot;
+import org.jvmm.core.stats.PhaseReport;
 import org.jvmm.core.vcpu.VcpuStop;
 
 /**
@@ -16,10 +18,12 @@ import org.jvmm.core.vcpu.VcpuStop;
  * @param guestResults a raw payload's result words from the parameter block; empty for a kernel
  * @param notes        where the machine fell back from what was asked (no ioeventfd, ...)
  * @param hostFaults   jvmm's own faults during the run ({@link Machine#hostFaults}); 0 unless jvmm has a bug
+ * @param phases       the exits per phase the guest marked with the phase marker ({@link PhaseReport#NONE}
+ *                     when it marked none)
  */
 public record RunResult(StopCause cause, List<VcpuStop> vcpuStops, List<ExitStatsSnapshot> perVcpu,
                         Map<String, Long> kvmDelta, long wallNanos, long[] guestResults, List<String> notes,
-                        long hostFaults) {
+                        long hostFaults, PhaseReport phases) {
 
     /** The status of a run in which jvmm itself faulted (EX_SOFTWARE): even, so no debug-exit status. */
     public static final int HOST_FAULT_STATUS = 70;
@@ -37,13 +41,33 @@ public record RunResult(StopCause cause, List<VcpuStop> vcpuStops, List<ExitStat
      * @param guestResults result words
      * @param notes        notes
      * @param hostFaults   host faults
+     * @param phases       exits per phase
      */
     public RunResult {
+        Objects.requireNonNull(phases, "phases");
         vcpuStops = List.copyOf(vcpuStops);
         perVcpu = List.copyOf(perVcpu);
         kvmDelta = Map.copyOf(kvmDelta);
         guestResults = guestResults.clone();
         notes = List.copyOf(notes);
+    }
+
+    /**
+     * A run whose guest marked no phases.
+     *
+     * @param cause        cause
+     * @param vcpuStops    per-vCPU stops
+     * @param perVcpu      per-vCPU accounting
+     * @param kvmDelta     KVM counters
+     * @param wallNanos    wall time
+     * @param guestResults result words
+     * @param notes        notes
+     * @param hostFaults   host faults
+     */
+    public RunResult(StopCause cause, List<VcpuStop> vcpuStops, List<ExitStatsSnapshot> perVcpu,
+                     Map<String, Long> kvmDelta, long wallNanos, long[] guestResults, List<String> notes,
+                     long hostFaults) {
+        this(cause, vcpuStops, perVcpu, kvmDelta, wallNanos, guestResults, notes, hostFaults, PhaseReport.NONE);
     }
 
     /** {@return a copy of the result words} */

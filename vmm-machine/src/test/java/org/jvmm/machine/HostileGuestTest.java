@@ -403,7 +403,11 @@ class HostileGuestTest {
         assertEquals(accesses, o.word(2, 0), "reads");
         assertEquals(accesses, o.word(2, 3), "writes");
         assertEquals(0, o.word(2, 1), "reads not all ones; first: 0x" + Long.toHexString(o.word(2, 2)));
-        assertEquals(2 * accesses, o.result.merged().unclaimedPio(), "every access reached jvmm as unclaimed");
+        // The guest sweeps the phase marker's ports too (its register is write-only and reads as all
+        // ones): the accesses starting there, of every size, reach the marker and are not unclaimed.
+        long marker = 2 * 3 * MemoryMap.PHASE_MARKER_PORT.size();
+        assertEquals(2 * accesses - marker, o.result.merged().unclaimedPio(), "every other access reached jvmm as unclaimed");
+        assertTrue(o.result.phases().droppedMarks() > 0, "the sweep's writes to the marker are numbers beyond the phases");
         assertEquals("attack ports\nhostile-io done\n", o.serial);
         assertArrayEquals(pattern(64), console.toByteArray(), "the virtio-console after the sweep");
     }

@@ -43,6 +43,10 @@ class MemoryMapTest {
     @Test
     void theMapsRegionsDoNotOverlapEachOtherOrTheHole() {
         assertTrue(MemoryMap.BOOT_TIMER.base() < MemoryMap.VIRTIO_BASE);
+        assertTrue(MemoryMap.PHASE_MARKER.base() + MemoryMap.PHASE_MARKER.size() <= MemoryMap.BOOT_TIMER.base());
+        assertTrue(MemoryMap.PHASE_MARKER.base() >= MemoryMap.MMIO_HOLE);
+        assertTrue(MemoryMap.PHASE_MARKER_PORT.base() >= MemoryMap.ACPI_POWER.base() + MemoryMap.ACPI_POWER.size()
+                && MemoryMap.PHASE_MARKER_PORT.base() + MemoryMap.PHASE_MARKER_PORT.size() <= MemoryMap.PORT_ALLOCATION_BASE);
         assertTrue(MemoryMap.BOOT_TIMER.base() >= MemoryMap.MMIO_HOLE);
         long virtioEnd = MemoryMap.VIRTIO_BASE + MemoryMap.MAX_VIRTIO_SLOTS * MemoryMap.VIRTIO_SLOT_SIZE;
         assertTrue(virtioEnd <= MemoryMap.MMIO_ALLOCATION_BASE);
@@ -68,7 +72,8 @@ class MemoryMapTest {
             MemoryMap.LONG_MODE_STACK, MemoryMap.LINUX_STACK, MemoryMap.LINUX_PAGE_TABLES,
             MemoryMap.KVM_TSS, MemoryMap.KVM_IDENTITY_MAP, MemoryMap.VIRTIO_BASE, MemoryMap.BOOT_TIMER.base(),
             MemoryMap.MMIO_ALLOCATION_BASE, MemoryMap.COM1.base(), MemoryMap.ATA_PIO.base(),
-            MemoryMap.ACPI_POWER.base(), MemoryMap.PARAMS_MAGIC};
+            MemoryMap.ACPI_POWER.base(), MemoryMap.PARAMS_MAGIC, MemoryMap.PHASE_MARKER.base(),
+            MemoryMap.PHASE_MARKER_PORT.base()};
         List<String> found = new ArrayList<>();
         List<Path> sources;
         try (Stream<Path> files = Files.walk(ROOT)) {

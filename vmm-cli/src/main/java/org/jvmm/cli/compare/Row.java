@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 import org.jvmm.core.kvm.ExitReason;
 import org.jvmm.core.stats.ExitStatsSnapshot;
+import org.jvmm.core.stats.Phase;
 import org.jvmm.machine.BuiltinGuests;
 import org.jvmm.machine.RunResult;
 
@@ -21,7 +22,8 @@ import org.jvmm.machine.RunResult;
  * @param kvmExits        KVM's vCPU exit counter, or null where the host has none
  * @param userExitsPerKib user exits per KiB moved
  * @param kvmExitsPerKib  KVM exits per KiB, or null
- * @param wallMs          wall time of the run
+ * @param wallMs          wall time of the run (Linux rows: between the transfer's phase marks)
+ * @param guestMs         the guest's own clock over the transfer (Linux rows), or null
  * @param mibPerS         throughput
  * @param userReduction   the baseline's user exits per KiB over this row's, or null
  * @param kvmReduction    the same for KVM's counter, or null
@@ -29,7 +31,7 @@ import org.jvmm.machine.RunResult;
  */
 public record Row(String workload, String path, long bytes, boolean verified, long userExits,
                   Map<String, Long> userByReason, Long kvmExits, double userExitsPerKib, Double kvmExitsPerKib,
-                  double wallMs, double mibPerS, Double userReduction, Double kvmReduction, String note) {
+                  double wallMs, Double guestMs, double mibPerS, Double userReduction, Double kvmReduction, String note) {
 
     /**
      * The row of a path that could not run: no counts, and the reason in the note.
@@ -39,8 +41,20 @@ public record Row(String workload, String path, long bytes, boolean verified, lo
      * @return the row
      */
     static Row failed(ComparePath path, Exception e) {
+        return failed(path.workload(), path.name(), e);
+    }
+
+    /**
+     * The row of a path that could not run: no counts, and the reason in the note.
+     *
+     * @param workload the workload
+     * @param name     the path's name
+     * @param e        why
+     * @return the row
+     */
+    static Row failed(String workload, String name, Exception e) {
         String reason = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-        return new Row(path.workload(), path.name(), 0, false, 0, Map.of(), null, Double.NaN, null, Double.NaN,
+        return new Row(workload, name, 0, false, 0, Map.of(), null, Double.NaN, null, Double.NaN, null,
                 Double.NaN, null, null, "could not run on this host: " + reason);
     }
 
@@ -99,8 +113,49 @@ public record Row(String workload, String path, long bytes, boolean verified, lo
         Double kvmReduction = baseline == null || !verified || kvmPerKib == null || baseline.kvmExitsPerKib() == null ? null
                 : baseline.kvmExitsPerKib() / Math.max(kvmPerKib, 1e-9);
         return new Row(path.workload(), path.name(), verified ? size : output.length, verified, s.totalExits(), byReason,
-                kvm, userPerKib, kvmPerKib, wallMs, size / 1048576.0 / (wallMs / 1000), userReduction, kvmReduction,
+                kvm, userPerKib, kvmPerKib, wallMs, null, size / 1048576.0 / (wallMs / 1000), userReduction, kvmReduction,
                 String.join("; ", notes));
+    }
+
+    /**
+     * The row of a transfer a guest marked as a phase of its own: the phase's exits only.
+     *
+     * @param workload the workload
+     * @param name     the path's name
+     * @param phase    the transfer's phase
+     * @param size     bytes the guest was asked to move
+     * @param verified whether they arrived whole and right
+     * @param guestMs  the guest's own clock over the transfer, or null
+     * @param notes    what the reader must know (the first says what the row measures)
+     * @return the row, without reductions (see {@link #against})
+     */
+    static Row ofPhase(String workload, String name, Phase phase, long size, boolean verified, Double guestMs,
+                       List<String> notes) {
+        double kib = size / 1024.0;
+        Long kvm = phase.kvmExits();
+        List<String> all = new ArrayList<>(notes);
+        if (kvm == null) {
+            all.add("no KVM counts: KVM's stats fd gave no vCPU 'exits' counter");
+        }
+        double wallMs = phase.wallNanos() / 1e6;
+        return new Row(workload, name, verified ? size : 0, verified, phase.userExits(), phase.exitsByReason(), kvm,
+                phase.userExits() / kib, kvm == null ? null : kvm / kib, wallMs, guestMs, size / 1048576.0 / (wallMs / 1000),
+                null, null, String.join("; ", all));
+    }
+
+    /**
+     * This row with its reductions against a baseline row of the same workload.
+     *
+     * @param baseline the port-I/O row, or null when there is none that checked out
+     * @return a copy with {@code userReduction} and {@code kvmReduction} set where both rows have the counts
+     */
+    Row against(Row baseline) {
+        boolean comparable = baseline != null && baseline.verified() && verified;
+        Double user = comparable ? baseline.userExitsPerKib() / Math.max(userExitsPerKib, 1e-9) : null;
+        Double kvm = comparable && kvmExitsPerKib != null && baseline.kvmExitsPerKib() != null
+                ? baseline.kvmExitsPerKib() / Math.max(kvmExitsPerKib, 1e-9) : null;
+        return new Row(workload, path, bytes, verified, userExits, userByReason, kvmExits, userExitsPerKib, kvmExitsPerKib,
+                wallMs, guestMs, mibPerS, user, kvm, note);
     }
 
     /** {@return the row as a JSON object, fields in the documented order} */
@@ -116,6 +171,7 @@ public record Row(String workload, String path, long bytes, boolean verified, lo
         m.put("user_exits_per_kib", userExitsPerKib);
         m.put("kvm_exits_per_kib", kvmExitsPerKib);
         m.put("wall_ms", wallMs);
+        m.put("guest_ms", guestMs);
         m.put("mib_per_s", mibPerS);
         m.put("user_reduction", userReduction);
         m.put("kvm_reduction", kvmReduction);

@@ -150,6 +150,22 @@ class CompareReportTest {
         assertTrue(html.contains("could not run on this host: no such device"), html);
     }
 
+    @Test
+    void theLogChartsHaveAGridlinePerDecadeAndTheFactorBesideEachBar() {
+        String html = HtmlReport.render(syntheticRows());
+        // 2048 and 42 exits per KiB: the user chart spans the decades from 10 to 10k.
+        for (String decade : List.of(">10<", ">100<", ">1k<", ">10k<")) {
+            assertTrue(html.contains(decade), "decade label " + decade);
+        }
+        assertTrue(html.contains("log scale: each gridline is 10x the one to its left"), html);
+        assertTrue(html.contains("<tspan font-weight=\"bold\">48.8x fewer</tspan>"), "2048 / 42 beside the virtio bar");
+        assertTrue(html.contains("<tspan font-weight=\"bold\">35.0x fewer</tspan>"), "2100 / 60 on the KVM chart");
+        assertEquals("0.001", HtmlReport.decade(-3));
+        assertEquals("1", HtmlReport.decade(0));
+        assertEquals("100k", HtmlReport.decade(5));
+        assertEquals("1M", HtmlReport.decade(6));
+    }
+
     private static int count(String text, String regex) {
         return (int) Pattern.compile(regex).matcher(text).results().count();
     }

@@ -11,7 +11,8 @@ import org.jvmm.core.kvm.ExitReason;
  * The exit report of a run, laid out like {@code perf kvm stat report}: per exit reason the samples,
  * their share, the share of handling time, min/avg/max/p99 handling time; the same per vCPU; then per
  * port and MMIO device with the device's name; then KVM's in-kernel counters beside the user-space
- * total, so the exits user space never saw are visible too.
+ * total, so the exits user space never saw are visible too. When the guest marked phases of its
+ * work ({@link PhaseAccounting}), a table of the exits per phase follows.
  */
 public final class ExitReport {
 
@@ -29,6 +30,23 @@ public final class ExitReport {
      */
     public static String format(List<ExitStatsSnapshot> perVcpu, Bus pio, Bus mmio, Map<String, Long> kvmDelta,
                                 long wallNanos) {
+        return format(perVcpu, pio, mmio, kvmDelta, wallNanos, PhaseReport.NONE);
+    }
+
+    /**
+     * Formats the report with the exits per phase the guest marked; without marks, the same as
+     * {@link #format(List, Bus, Bus, Map, long)}.
+     *
+     * @param perVcpu    one snapshot per vCPU
+     * @param pio        the port bus (for device names)
+     * @param mmio       the MMIO bus (for device names)
+     * @param kvmDelta   KVM's counters over the run (see {@link KvmCounters}), or an empty map
+     * @param wallNanos  the run's wall time
+     * @param phases     the exits per phase
+     * @return the text
+     */
+    public static String format(List<ExitStatsSnapshot> perVcpu, Bus pio, Bus mmio, Map<String, Long> kvmDelta,
+                                long wallNanos, PhaseReport phases) {
         ExitStatsSnapshot all = ExitStatsSnapshot.merge(perVcpu);
         StringBuilder out = new StringBuilder();
         out.append(String.format(Locale.ROOT, "Analyze events for all VCPUs (%d), wall time %.3f s:%n%n",
@@ -42,7 +60,55 @@ public final class ExitReport {
         }
         deviceTable(out, all, pio, mmio);
         kvmTable(out, all, kvmDelta);
+        if (phases.marked()) {
+            phaseTable(out, phases);
+        }
         return out.toString();
+    }
+
+    /**
+     * Counts by name, compact.
+     *
+     * @param counts e.g. exits by reason
+     * @return e.g. "IO 131072, MMIO 2", or "-" for none
+     */
+    public static String compact(Map<String, Long> counts) {
+        if (counts.isEmpty()) {
+            return "-";
+        }
+        StringBuilder text = new StringBuilder();
+        counts.forEach((name, count) -> text.append(text.isEmpty() ? "" : ", ").append(name).append(' ').append(count));
+        return text.toString();
+    }
+
+    private static void phaseTable(StringBuilder out, PhaseReport report) {
+        long marks = report.phases().stream().mapToLong(Phase::marks).sum();
+        out.append(String.format(Locale.ROOT, "%nPhases the guest marked (%d marks, %d dropped; \"before\" is the run up to"
+                + " the first mark):%n", marks, report.droppedMarks()));
+        out.append(String.format(Locale.ROOT, "%-8s %7s %12s %12s %12s  %s%n", "PHASE", "MARKS", "WALL ms", "USER EXITS",
+                "KVM EXITS", "USER EXITS BY REASON"));
+        long wall = 0;
+        long user = 0;
+        Long kvm = 0L;
+        for (Phase p : report.phases()) {
+            out.append(String.format(Locale.ROOT, "%-8s %7d %12.3f %12d %12s  %s%n", p.label(), p.marks(),
+                    p.wallNanos() / 1e6, p.userExits(), p.kvmExits() == null ? "-" : p.kvmExits().toString(),
+                    compact(p.exitsByReason())));
+            wall += p.wallNanos();
+            user += p.userExits();
+            kvm = kvm == null || p.kvmExits() == null ? null : kvm + p.kvmExits();
+        }
+        out.append(String.format(Locale.ROOT, "%-8s %7s %12.3f %12d %12s%n", "Total", "", wall / 1e6, user,
+                kvm == null ? "-" : kvm.toString()));
+        out.append(String.format(Locale.ROOT, "%nPer phase, exits by device and by vCPU:%n"));
+        for (Phase p : report.phases()) {
+            StringBuilder vcpus = new StringBuilder();
+            for (int v = 0; v < p.exitsByVcpu().size(); v++) {
+                vcpus.append(v == 0 ? "" : ", ").append(v).append(": ").append(p.exitsByVcpu().get(v));
+            }
+            out.append(String.format(Locale.ROOT, "%-8s devices: %s; vCPUs: %s%n", p.label(), compact(p.exitsByDevice()),
+                    vcpus));
+        }
     }
 
     private static String us(long nanos) {

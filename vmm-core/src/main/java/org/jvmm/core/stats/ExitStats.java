@@ -115,6 +115,33 @@ public final class ExitStats {
         }
     }
 
+    // Live reads for PhaseAccounting, from any thread: a value may be a few exits stale, never torn.
+
+    long exits(int reason) {
+        return count[reason];
+    }
+
+    long nanos(int reason) {
+        return totalNanos[reason];
+    }
+
+    long portExits(int port) {
+        return portExits[port];
+    }
+
+    long unclaimedPio() {
+        return unclaimedPio;
+    }
+
+    /** {@return the MMIO slots: one per bus entry known at construction, then the unclaimed one} */
+    int mmioSlots() {
+        return mmioExits.length;
+    }
+
+    long mmioExits(int slot) {
+        return mmioExits[slot];
+    }
+
     /** {@return a copy for reports} */
     public ExitStatsSnapshot snapshot() {
         LatencyHistogram[] h = new LatencyHistogram[REASONS];

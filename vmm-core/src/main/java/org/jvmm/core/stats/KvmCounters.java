@@ -15,10 +15,15 @@ import org.jvmm.core.kvm.VmFd;
  * what a counter means is the kernel's business, and on some hosts a counter never moves (this
  * jvmm reports what is there rather than assuming).
  */
-public final class KvmCounters implements AutoCloseable {
+public final class KvmCounters implements CounterSource, AutoCloseable {
 
     private final BinaryStats vmStats;
     private final List<BinaryStats> vcpuStats = new ArrayList<>();
+    /** The cumulative counters' names: vCPU ones (summed over vCPUs) first, then the VM's. */
+    private List<String> names = List.of();
+    /** Per stats fd (vCPUs, then the VM): its raw values, and the name slot each descriptor adds to (-1: none). */
+    private long[][] raw;
+    private int[][] slots;
 
     private KvmCounters(BinaryStats vmStats) {
         this.vmStats = vmStats;
@@ -42,7 +47,54 @@ public final class KvmCounters implements AutoCloseable {
             counters.close();
             throw e;
         }
+        counters.layOut();
         return counters;
+    }
+
+    /** Gives every cumulative counter its slot once, so {@link #read} only adds. */
+    private void layOut() {
+        Map<String, Integer> slot = new LinkedHashMap<>();
+        List<BinaryStats> all = new ArrayList<>(vcpuStats);
+        all.add(vmStats);
+        raw = new long[all.size()][];
+        slots = new int[all.size()][];
+        for (int f = 0; f < all.size(); f++) {
+            List<StatDescriptor> descriptors = all.get(f).descriptors();
+            String prefix = f < vcpuStats.size() ? "vcpu." : "vm.";
+            raw[f] = new long[descriptors.size()];
+            slots[f] = new int[descriptors.size()];
+            for (int i = 0; i < descriptors.size(); i++) {
+                StatDescriptor d = descriptors.get(i);
+                slots[f][i] = d.cumulative() ? slot.computeIfAbsent(prefix + d.name(), name -> slot.size()) : -1;
+            }
+        }
+        names = List.copyOf(slot.keySet());
+    }
+
+    @Override
+    public List<String> names() {
+        return names;
+    }
+
+    /**
+     * Reads every cumulative counter into {@code into}, in {@link #names()} order, vCPU counters
+     * summed over the vCPUs; allocates nothing. Synchronized: the stats fds' read buffers are
+     * shared, and a phase mark on a vCPU thread may read while another thread samples.
+     *
+     * @param into one slot per name
+     */
+    @Override
+    public synchronized void read(long[] into) {
+        java.util.Arrays.fill(into, 0);
+        for (int f = 0; f < raw.length; f++) {
+            BinaryStats stats = f < vcpuStats.size() ? vcpuStats.get(f) : vmStats;
+            stats.read(raw[f]);
+            for (int i = 0; i < raw[f].length; i++) {
+                if (slots[f][i] >= 0) {
+                    into[slots[f][i]] += raw[f][i];
+                }
+            }
+        }
     }
 
     /**
@@ -52,24 +104,11 @@ public final class KvmCounters implements AutoCloseable {
      *         prefixed {@code vm.}; cumulative counters only, in descriptor order
      */
     public Map<String, Long> sample() {
+        long[] now = new long[names.size()];
+        read(now);
         Map<String, Long> values = new LinkedHashMap<>();
-        for (BinaryStats stats : vcpuStats) {
-            long[] raw = new long[stats.descriptors().size()];
-            stats.read(raw);
-            for (int i = 0; i < raw.length; i++) {
-                StatDescriptor d = stats.descriptors().get(i);
-                if (d.cumulative()) {
-                    values.merge("vcpu." + d.name(), raw[i], Long::sum);
-                }
-            }
-        }
-        long[] raw = new long[vmStats.descriptors().size()];
-        vmStats.read(raw);
-        for (int i = 0; i < raw.length; i++) {
-            StatDescriptor d = vmStats.descriptors().get(i);
-            if (d.cumulative()) {
-                values.put("vm." + d.name(), raw[i]);
-            }
+        for (int i = 0; i < now.length; i++) {
+            values.put(names.get(i), now[i]);
         }
         return values;
     }

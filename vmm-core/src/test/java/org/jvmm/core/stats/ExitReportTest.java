@@ -110,4 +110,33 @@ class ExitReportTest {
         assertTrue(report.matches("(?s).*user-space exits \\(jvmm\\)\\s+2\n.*"), report);
         assertTrue(report.matches("(?s).*handled in the kernel \\(exits - user\\)\\s+48\n.*"), report);
     }
+
+    @Test
+    void markedPhasesGetATableWhoseTotalIsTheRunsAndUnmarkedRunsGetNone() {
+        Bus pio = new Bus("pio");
+        pio.register("com1", new AddressRange(0x3f8, 8), NOTHING);
+        Bus mmio = new Bus("mmio");
+        ExitStats a = new ExitStats(0, 0);
+        long[] now = {1000};
+        PhaseAccounting phases = new PhaseAccounting(List.of(a), pio, mmio, CounterSource.NONE, () -> now[0]);
+        phases.start();
+        String unmarked = ExitReport.format(List.of(a.snapshot()), pio, mmio, Map.of(), 1, phases.report());
+        assertEquals(ExitReport.format(List.of(a.snapshot()), pio, mmio, Map.of(), 1), unmarked);
+        assertTrue(!unmarked.contains("Phases"), unmarked);
+        a.record(ExitReason.IO.code(), 10);
+        a.recordPort(0x3f8, 10, false);
+        phases.mark(7);
+        now[0] += 2_500_000;
+        for (int i = 0; i < 3; i++) {
+            a.record(ExitReason.IO.code(), 10);
+            a.recordPort(0x3f9, 10, false);
+        }
+        phases.mark(99);
+        String report = ExitReport.format(List.of(a.snapshot()), pio, mmio, Map.of(), 1, phases.report());
+        assertTrue(report.contains("Phases the guest marked (1 marks, 1 dropped"), report);
+        assertTrue(report.matches("(?s).*\nbefore\s+0\s+0\.000\s+1\s+-\s+IO 1\n.*"), report);
+        assertTrue(report.matches("(?s).*\n7\s+1\s+2\.500\s+3\s+-\s+IO 3\n.*"), report);
+        assertTrue(report.matches("(?s).*\nTotal\s+2\.500\s+4\s+-\n.*"), report);
+        assertTrue(report.contains("7        devices: com1 3; vCPUs: 0: 3"), report);
+    }
 }

@@ -1,0 +1,77 @@
+package org.jvmm.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.jvmm.cli.compare.LinuxComparison;
+import org.jvmm.cli.compare.Row;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+/**
+ * {@code jvmm compare --workload linux} under real KVM with Debian's kernel from
+ * scripts/env/fetch-guest.sh's cache (test.sh fetches it before the KVM tests), small sizes: every
+ * row's bytes checked, and Linux's virtio_console at least 300x fewer user-space exits per KiB than
+ * its 8250 driver.
+ */
+@Tag("kvm")
+class CompareLinuxTest {
+
+    @BeforeAll
+    static void requireKvmAndKernel() {
+        KvmRequirement.check();
+        String dir = System.getenv("JVMM_GUEST_CACHE");
+        Path cache = dir != null && !dir.isEmpty() ? Path.of(dir) : Path.of(System.getProperty("user.home"), ".cache", "jvmm", "guest");
+        if (!Files.isRegularFile(cache.resolve("vmlinux")) || !Files.isRegularFile(cache.resolve("initramfs.cpio.gz"))) {
+            String reason = "no Debian guest in " + cache + ": run scripts/env/fetch-guest.sh (test.sh does)";
+            if ("true".equals(System.getenv("CI"))) {
+                fail(reason);
+            }
+            Assumptions.abort(reason);
+        }
+    }
+
+    @Test
+    void linuxsOwnDriversCheckOutAndVirtioConsoleCutsTheExitsOfThe8250() throws IOException {
+        CompareCommand command = new CompareCommand();
+        new CommandLine(command).parseArgs("--workload", "linux", "--bytes", "16384", "--blk-bytes", "262144");
+        long start = System.nanoTime();
+        List<Row> rows = command.measure();
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        command.report(rows, new PrintStream(out, true, StandardCharsets.UTF_8));
+        String table = out.toString(StandardCharsets.UTF_8);
+        System.out.printf("compare --workload linux: %.1f s%n%s", (System.nanoTime() - start) / 1e9, table);
+
+        List<Row> console = rows.stream().filter(r -> r.workload().equals(LinuxComparison.CONSOLE)).toList();
+        List<Row> blk = rows.stream().filter(r -> r.workload().equals(LinuxComparison.BLK)).toList();
+        assertEquals(1 + 8, console.size(), table);
+        assertEquals(8, blk.size(), table);
+        for (Row r : rows) {
+            assertTrue(r.verified(), r.path() + ": " + r.note());
+            assertEquals(r.workload().equals(LinuxComparison.BLK) ? 262144 : 16384, r.bytes(), r.path());
+            assertTrue(r.userExits() > 0, r.path() + " counted its marker's exit at least: " + r);
+            assertNotNull(r.guestMs(), r.path() + ": the guest timed its transfer");
+        }
+        Row tty = console.get(0);
+        assertTrue(tty.path().startsWith("ttyS0"), table);
+        assertTrue(tty.userByReason().getOrDefault("IO", 0L) >= 16384, "an outb per byte at least: " + tty);
+        for (Row r : console.subList(1, console.size())) {
+            assertTrue(r.path().startsWith("hvc0"), r.path());
+            assertNotNull(r.userReduction(), r.path());
+            assertTrue(r.userReduction() >= 300, r.path() + ": " + r.userExitsPerKib() + " user exits/KiB against "
+                    + tty.userExitsPerKib() + " for the 8250, " + Math.round(r.userReduction()) + "x\n" + table);
+        }
+    }
+}
