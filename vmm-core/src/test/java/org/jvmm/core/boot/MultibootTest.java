@@ -314,6 +314,17 @@ class MultibootTest {
     }
 
     @Test
+    void theProjectsMultibootGuestParses() throws java.io.IOException {
+        byte[] image = java.nio.file.Files.readAllBytes(java.nio.file.Path.of("..", "guests", "bin", "multiboot.elf"));
+        MultibootKernel kernel = MultibootKernel.parse(image);
+        assertEquals(KernelFormat.MULTIBOOT, KernelFormat.detect(image));
+        assertEquals(4096, kernel.header().offset(), "the header starts the text segment, at file offset 4096");
+        assertEquals(MultibootHeader.FLAG_PAGE_ALIGN | MultibootHeader.FLAG_MEMORY_INFO, kernel.header().flags());
+        assertEquals(0x10_0000, kernel.start());
+        assertTrue(kernel.entry() > kernel.start() && kernel.entry() < kernel.end());
+    }
+
+    @Test
     void formatDetectionFollowsQemusOrder() {
         assertEquals(KernelFormat.LINUX, KernelFormat.detect(TestImages.bzImage()));
         byte[] vmlinux = TestImages.elf(0x100_0000, List.of(new TestImages.Load(0x100_0000, 0x100_0000, new byte[0x40], 0x40)));
