@@ -91,6 +91,22 @@ class CpuFeaturesTest {
     }
 
     @Test
+    void docsMachineMdListsEveryFeatureInItsLeafAndRegister() throws java.io.IOException {
+        List<String> doc = java.nio.file.Files.readAllLines(java.nio.file.Path.of("..", "docs", "machine.md"));
+        String[] registers = {"EAX", "EBX", "ECX", "EDX"};
+        for (CpuFeature f : CpuFeature.all()) {
+            String leaf = (f.function() <= 9 ? Integer.toString(f.function()) : "0x" + Integer.toHexString(f.function()))
+                    + (f.function() == 7 || f.function() == 0xd ? "." + f.index() : "");
+            String row = "| " + leaf + " | " + registers[f.register()] + " | ";
+            assertTrue(doc.stream().anyMatch(line -> line.startsWith(row) && List.of(line.substring(row.length())
+                    .replace(" |", "").split(" ")).contains(f.name())), "docs/machine.md lacks " + f + " in its row " + row);
+        }
+        long documented = doc.stream().filter(line -> line.matches("\\| (\\d|0x)[0-9a-f.x]* \\| E[ABCD]X \\| .*"))
+                .mapToLong(line -> line.substring(line.indexOf("X | ") + 4).replace(" |", "").split(" ").length).sum();
+        assertEquals(CpuFeature.all().size(), documented, "features listed in docs/machine.md");
+    }
+
+    @Test
     void badOptionsAreOneLineErrors() {
         assertTrue(error("qemu64,+x2apic").startsWith("--cpu: unknown CPU model 'qemu64'"), error("qemu64"));
         assertTrue(error("host,+frobnicate").contains("unknown CPU feature 'frobnicate'"));
