@@ -26,9 +26,12 @@
 # errata and version variables, made with its scripts/arch-run.bash) as module 0, the same RAM and the
 # entry's timeout (default 90 s). Note QEMU's default CPU model without -cpu is qemu64; jvmm's is host.
 #
-# Results, as the suite's run_tests.sh reads the debug-exit status ((code << 1) | 1): PASS (code 0),
-# FAIL (code 1, or no debug exit), SKIP (code 77, or a "check =" the machine does not meet), TIMEOUT,
-# and NOT RUN when the nested machine itself died during the test (see below).
+# Results, as the suite's run_tests.sh reads the VMM's exit status, (code << 1) | 1 from the debug exit:
+# PASS (status 1: every report passed), FAIL (3: a report failed), SKIP (77: every report skipped, or a
+# "check =" the machine does not meet), TIMEOUT, FAIL(STATUS) for anything else (0: the guest stopped
+# without the debug exit, e.g. a triple fault under --no-reboot), ERROR(STATUS) when the test never
+# started (the VMM refused the command or could not start), and NOT RUN when the nested machine itself
+# died during the test (see below).
 #
 # Where: with a usable /dev/kvm, here. Without one, everything runs inside ONE boot of
 # scripts/env/nested-kvm.sh, QEMU and jvmm alike, so both see the same (nested) KVM. QEMU TCG has been
@@ -89,12 +92,12 @@ run_units() {
         if [ -n "$skip" ]; then result=SKIP; summary="$skip"
         elif ! grep -aq '^enabling apic' "$log"; then result="ERROR($status)"
         elif [ "$status" = 1 ]; then result=PASS
-        elif [ "$status" = 155 ]; then result=SKIP
+        elif [ "$status" = 77 ]; then result=SKIP
         elif [ "$status" = 124 ] || grep -aq 'timed out after' "$log"; then result=TIMEOUT
-        elif [ $((status & 1)) = 1 ] && [ "$status" -lt 128 ]; then result=FAIL
+        elif [ "$status" = 3 ]; then result=FAIL
         else result="FAIL($status)"
         fi
-        printf 'DONE\t%s\t%s\t%s\t%s\n' "$i" "$result" "$seconds" "$summary" >>"$dir/results"
+        printf 'DONE\t%s\t%s\t%s\t%s\tstatus %s\n' "$i" "$result" "$seconds" "$summary" "$status" >>"$dir/results"
         echo "kvm-unit-tests: $name under $vmm: $result in ${seconds%.*} s ${summary:+($summary)}"
     done <"$dir/plan"
 }
