@@ -13,7 +13,7 @@
 #                    the run resumes where that one stopped.
 #   --no-build       use KUT_DIR as it is
 #   --no-vmexit      skip the vmexit comparison (vmexit.flat with no arguments, so every subtest, on 2
-#                    vCPUs with QEMU's -cpu max and jvmm's --cpu host)
+#                    vCPUs with QEMU's -cpu max and jvmm's --cpu host, timeout 1800 s)
 #   --mem SIZE       guest RAM for both VMMs where the entry sets none (default 128M, QEMU's default)
 #
 # What runs: every entry of x86/unittests.cfg for x86_64 (no "arch", or arch = x86_64) outside the
@@ -38,7 +38,8 @@
 # seen to crash the emulated machine itself during a test (kvm-unit-tests' emulator under QEMU 7.2);
 # then the test that was running is reported NOT RUN and a new nested boot resumes with the next one
 # (at most JVMM_KUT_RETRIES, default 3, boots in a row without progress).
-# JVMM_KUT_NESTED_TIMEOUT (default 14400) bounds one nested boot in seconds.
+# JVMM_KUT_NESTED_TIMEOUT (default 14400) bounds one nested boot in seconds; JVMM_KUT_NESTED_MEM (default
+# 6G) is its RAM (the svm entries give their guest 4 GiB).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd -P)
 export LC_ALL=C
@@ -55,9 +56,12 @@ run_units() {
     local dir=$1 kut env
     kut=$(cat "$dir/kut-dir")
     env="$dir/environ"
-    # The suite's own scripts make it (errata for this kernel, versions); they expect no `set -u`.
+    # The suite's own scripts make it (errata for this kernel, versions); they expect no `set -u`, and
+    # use process substitution, which needs /dev/fd (missing in nested-kvm.sh's throw-away guest).
+    if [ ! -e /dev/fd ] && [ -d /proc/self/fd ]; then ln -s /proc/self/fd /dev/fd 2>/dev/null || true; fi
     ( set +u; cd "$kut" && . ./config.mak && . scripts/arch-run.bash && . scripts/vmm.bash && ENVIRON_DEFAULT=yes &&
         initrd_create && cp "$KVM_UNIT_TESTS_ENV" "$env" ) >/dev/null || die "could not make the environment file"
+    grep -q '^KERNEL_VERSION=' "$env" || die "the environment file lacks KERNEL_VERSION: see $env"
     local i name vmm file smp args cpu mem timeout checks qemu_params
     while IFS=$us read -r i name vmm file smp args cpu mem timeout checks qemu_params; do
         if grep -q "^DONE	$i	" "$dir/results" 2>/dev/null; then continue; fi
@@ -211,7 +215,7 @@ if [ ! -f "$out/plan" ]; then
     if [ "$vmexit" = 1 ]; then
         for vmm in ${vmms//,/ }; do
             printf "%s$us%s$us%s$us%s$us%s$us%s$us%s$us%s$us%s$us%s$us%s\n" "$i" vmexit-all "$vmm" vmexit.flat 2 "" host \
-                "$mem" 300 "" "-cpu max" >>"$out/plan.tmp"
+                "$mem" 1800 "" "-cpu max" >>"$out/plan.tmp"
             i=$((i + 1))
         done
     fi
@@ -247,7 +251,8 @@ else
         before=$(done_count)
         echo "kvm-unit-tests.sh: no usable /dev/kvm here: running $((total - before)) of $total runs inside" \
             "scripts/env/nested-kvm.sh" >&2
-        "$root/scripts/env/nested-kvm.sh" --timeout "${JVMM_KUT_NESTED_TIMEOUT:-14400}" --idle-timeout 900 \
+        "$root/scripts/env/nested-kvm.sh" --timeout "${JVMM_KUT_NESTED_TIMEOUT:-14400}" --idle-timeout 1900 \
+            --mem "${JVMM_KUT_NESTED_MEM:-6G}" \
             --share "$out" --share-ro "$kut" -- "$root/scripts/measure/kvm-unit-tests.sh" --run-units "$out" || true
         close_dead_unit
         if [ "$(done_count)" -gt "$before" ]; then stalled=0; else stalled=$((stalled + 1)); fi
