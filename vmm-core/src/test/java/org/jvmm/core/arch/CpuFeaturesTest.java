@@ -95,7 +95,8 @@ class CpuFeaturesTest {
         List<String> doc = java.nio.file.Files.readAllLines(java.nio.file.Path.of("..", "docs", "machine.md"));
         String[] registers = {"EAX", "EBX", "ECX", "EDX"};
         for (CpuFeature f : CpuFeature.all()) {
-            String leaf = (f.function() <= 9 ? Integer.toString(f.function()) : "0x" + Integer.toHexString(f.function()))
+            String leaf = (Integer.compareUnsigned(f.function(), 9) <= 0 ? Integer.toString(f.function())
+                    : "0x" + Integer.toHexString(f.function()))
                     + (f.function() == 7 || f.function() == 0xd ? "." + f.index() : "");
             String row = "| " + leaf + " | " + registers[f.register()] + " | ";
             assertTrue(doc.stream().anyMatch(line -> line.startsWith(row) && List.of(line.substring(row.length())
