@@ -1,5 +1,7 @@
 package org.jvmm.core.boot;
 
+import java.util.Arrays;
+
 /**
  * A boot module to hand a Multiboot kernel, such as the initrd: its bytes and its string, which the
  * kernel reads as the module's command line (boot loaders pass the file name and any arguments).
@@ -11,12 +13,12 @@ public record MultibootModule(byte[] data, String string) {
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof MultibootModule m && java.util.Arrays.equals(data, m.data) && string.equals(m.string);
+        return o instanceof MultibootModule m && Arrays.equals(data, m.data) && string.equals(m.string);
     }
 
     @Override
     public int hashCode() {
-        return java.util.Arrays.hashCode(data) * 31 + string.hashCode();
+        return Arrays.hashCode(data) * 31 + string.hashCode();
     }
 
     @Override

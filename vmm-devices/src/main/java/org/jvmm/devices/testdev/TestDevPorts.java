@@ -46,11 +46,6 @@ public final class TestDevPorts implements BusDevice {
         this.flushPage = Objects.requireNonNull(flushPage, "flushPage");
     }
 
-    /** {@return the scratch register} */
-    public int data() {
-        return data;
-    }
-
     @Override
     public long read(long offset, int size) {
         int width = Math.clamp(size, 1, 8);
