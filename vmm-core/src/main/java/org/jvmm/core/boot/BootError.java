@@ -1,6 +1,6 @@
 package org.jvmm.core.boot;
 
-/** What went wrong while preparing a Linux boot; each carries a message that says what to do. */
+/** What went wrong while preparing a Linux or Multiboot boot; each carries a message that says what to do. */
 public enum BootError {
     /** The image ends before a structure it declares. */
     TRUNCATED_IMAGE("the kernel image is truncated"),
@@ -31,7 +31,20 @@ public enum BootError {
     /** The ACPI tables do not fit in the area reserved for them. */
     ACPI_TABLES_TOO_LARGE("the ACPI tables do not fit below 1 MiB"),
     /** A size or an address computation overflowed. */
-    OVERFLOW("a size or address in the kernel image overflows");
+    OVERFLOW("a size or address in the kernel image overflows"),
+    /** A Multiboot magic in the first 8192 bytes whose flags and checksum do not add up to 0 (mod 2^32). */
+    MULTIBOOT_BAD_CHECKSUM("the multiboot header's checksum is wrong: magic + flags + checksum must be 0 (mod 2^32)"),
+    /** The Multiboot header requires something jvmm cannot give: a video mode (flag 2) or an undefined flag (3-15). */
+    MULTIBOOT_UNSUPPORTED_FLAGS("the multiboot kernel requires a feature jvmm does not provide (a video mode, or an undefined "
+            + "required flag)"),
+    /** The Multiboot header's address fields (flag 16) contradict each other or the file. */
+    MULTIBOOT_BAD_ADDRESSES("the multiboot header's address fields (flag 16) are inconsistent"),
+    /** A Multiboot kernel without address fields that is not a 32-bit x86 ELF executable. */
+    MULTIBOOT_BAD_ELF("a multiboot kernel without address fields (flag 16) must be a 32-bit x86 ELF executable"),
+    /** No free RAM below 4 GiB holds a Multiboot module (the initrd). */
+    MODULE_DOES_NOT_FIT("the module (initrd) does not fit in free RAM below 4 GiB next to the kernel: give the VM more memory"),
+    /** No free RAM below 4 GiB holds the Multiboot information structure. */
+    MULTIBOOT_INFO_DOES_NOT_FIT("the multiboot information structure does not fit in free RAM below 4 GiB");
 
     private final String description;
 

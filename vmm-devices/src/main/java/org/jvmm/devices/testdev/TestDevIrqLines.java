@@ -1,0 +1,60 @@
+package org.jvmm.devices.testdev;
+
+import java.util.List;
+import org.jvmm.core.bus.AddressRange;
+import org.jvmm.core.bus.Bus;
+import org.jvmm.core.bus.BusDevice;
+import org.jvmm.core.irq.InterruptLine;
+
+/**
+ * The interrupt part of QEMU's {@code pc-testdev}: ports 0x2000-0x2017, one per interrupt line 0-23 (the
+ * IOAPIC's pins; lines below 16 also reach the PIC). A one-byte write of {@code v} to port 0x2000 +
+ * {@code n} raises line {@code n} if {@code v} is not 0 and lowers it otherwise, so a guest drives
+ * level- and edge-triggered inputs as it likes (kvm-unit-tests' ioapic test does). Wider writes are
+ * dropped, as QEMU accepts only bytes; reads are all ones.
+ */
+public final class TestDevIrqLines implements BusDevice {
+
+    /** The first port. */
+    public static final long PORT = 0x2000;
+    /** How many lines: the IOAPIC's 24 pins. */
+    public static final int LINES = 24;
+    /** The range to register: 0x2000-0x2017. */
+    public static final AddressRange RANGE = new AddressRange(PORT, LINES);
+
+    private final InterruptLine[] lines;
+
+    /**
+     * Creates the ports.
+     *
+     * @param lines line 0 to 23, each as the machine wires it to the interrupt controllers
+     */
+    public TestDevIrqLines(List<InterruptLine> lines) {
+        if (lines.size() != LINES) {
+            throw new IllegalArgumentException(lines.size() + " interrupt lines, pc-testdev drives " + LINES);
+        }
+        this.lines = lines.toArray(InterruptLine[]::new);
+    }
+
+    @Override
+    public long read(long offset, int size) {
+        return Bus.allOnes(Math.clamp(size, 1, 8));
+    }
+
+    @Override
+    public void write(long offset, int size, long value) {
+        if (size != 1 || offset < 0 || offset >= LINES) {
+            return;
+        }
+        if ((value & 0xff) != 0) {
+            lines[(int) offset].raise();
+        } else {
+            lines[(int) offset].lower();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "pc-testdev irq lines 0x2000-0x2017";
+    }
+}
