@@ -25,6 +25,16 @@ public final class VcpuFd implements AutoCloseable {
     /** Use the hardware breakpoints in the debug registers (KVM_GUESTDBG_USE_HW_BP). */
     public static final int GUESTDBG_USE_HW_BP = 0x20000;
 
+    private static final long TRANSLATION_LINEAR = translationOffset("linear_address");
+    private static final long TRANSLATION_PHYSICAL = translationOffset("physical_address");
+    private static final long TRANSLATION_VALID = translationOffset("valid");
+    private static final long TRANSLATION_WRITEABLE = translationOffset("writeable");
+    private static final long TRANSLATION_USERMODE = translationOffset("usermode");
+
+    private static long translationOffset(String field) {
+        return KvmLayouts.TRANSLATION.byteOffset(java.lang.foreign.MemoryLayout.PathElement.groupElement(field));
+    }
+
     private final VmFd vm;
     private final int id;
     private final OwnedFd fd;
@@ -301,6 +311,36 @@ public final class VcpuFd implements AutoCloseable {
                 }
             }
             ioctl(KvmIoctls.SET_GUEST_DEBUG, debug, "KVM_SET_GUEST_DEBUG");
+        }
+    }
+
+    /**
+     * KVM_SET_GUEST_DEBUG with a typed state.
+     *
+     * @param debug the flags and debug-register slots; {@link GuestDebug#OFF} ends host debugging
+     */
+    public void setGuestDebug(GuestDebug debug) {
+        setGuestDebug(debug.control(), debug.debugRegisters());
+    }
+
+    /**
+     * KVM_TRANSLATE: where a linear address of this vCPU lands, walked by KVM with the vCPU's
+     * current paging mode. Reads guest state only; sets no accessed or dirty bits.
+     *
+     * @param linearAddress the guest linear (virtual) address
+     * @return the translation; not valid when the address is unmapped
+     * @throws KvmException if KVM lacks the ioctl (then walk the tables with
+     *         {@code org.jvmm.core.arch.PageWalker})
+     */
+    public Translation translate(long linearAddress) {
+        try (Arena call = Arena.ofConfined()) {
+            MemorySegment tr = call.allocate(KvmLayouts.TRANSLATION);
+            tr.set(ValueLayout.JAVA_LONG, TRANSLATION_LINEAR, linearAddress);
+            ioctl(KvmIoctls.TRANSLATE, tr, "KVM_TRANSLATE");
+            return new Translation(linearAddress, tr.get(ValueLayout.JAVA_LONG, TRANSLATION_PHYSICAL),
+                    tr.get(ValueLayout.JAVA_BYTE, TRANSLATION_VALID) != 0,
+                    tr.get(ValueLayout.JAVA_BYTE, TRANSLATION_WRITEABLE) != 0,
+                    tr.get(ValueLayout.JAVA_BYTE, TRANSLATION_USERMODE) != 0);
         }
     }
 
