@@ -138,6 +138,18 @@ public final class FakeTarget implements GdbTarget {
     }
 
     /**
+     * Moves a vCPU.
+     *
+     * @param vcpu the vCPU
+     * @param rip  its new instruction pointer
+     * @return this
+     */
+    public synchronized FakeTarget rip(int vcpu, long rip) {
+        regs[vcpu].set(Register.RIP, rip);
+        return this;
+    }
+
+    /**
      * Sets which KVM_GUESTDBG flags the fake host supports.
      *
      * @param flags the mask
@@ -146,6 +158,18 @@ public final class FakeTarget implements GdbTarget {
     public FakeTarget support(int flags) {
         support = flags;
         return this;
+    }
+
+    /** {@return how many times the stub resumed the guest} */
+    public long resumes() {
+        synchronized (calls) {
+            return calls.stream().filter(c -> c.startsWith("resume")).count();
+        }
+    }
+
+    /** {@return whether the vCPUs are running} */
+    public boolean running() {
+        return running;
     }
 
     /** {@return how many times the guest's own #BP handler ran} */
