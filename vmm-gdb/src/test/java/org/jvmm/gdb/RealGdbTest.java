@@ -30,22 +30,27 @@ class RealGdbTest {
                 .poke(FakeTarget.CODE + 0x100, 0xeb, 0xfe).rip(1, FakeTarget.CODE + 0x100);
     }
 
+    private static final Path ROOT = Path.of(System.getenv().getOrDefault("JVMM_REPO_ROOT", "..")).toAbsolutePath().normalize();
+
     private static String gdb(String address, List<String> commands) throws Exception {
-        return gdb(address, commands, null);
+        return gdb(address, commands, null, List.of());
     }
 
     /**
      * Runs gdb's batch mode.
      *
      * @param interruptWhen if not null, SIGINT to gdb (a user's Ctrl-C) once this says so
+     * @param arguments     gdb's arguments before the commands (an ELF to debug)
      */
-    private static String gdb(String address, List<String> commands, BooleanSupplier interruptWhen) throws Exception {
+    private static String gdb(String address, List<String> commands, BooleanSupplier interruptWhen,
+                              List<String> arguments) throws Exception {
         if ("true".equals(System.getenv("CI")) && !Files.isExecutable(GDB)) {
             throw new IllegalStateException("CI=true but " + GDB + " is missing (apt-get install gdb)");
         }
         assumeTrue(Files.isExecutable(GDB), GDB + " is needed");
-        List<String> command = new ArrayList<>(List.of(GDB.toString(), "-batch", "-nx", "-ex", "set pagination off",
-                "-ex", "set confirm off", "-ex", "target remote " + address));
+        List<String> command = new ArrayList<>(List.of(GDB.toString(), "-batch", "-nx"));
+        command.addAll(arguments);
+        command.addAll(List.of("-ex", "set pagination off", "-ex", "set confirm off", "-ex", "target remote " + address));
         for (String c : commands) {
             command.add("-ex");
             command.add(c);
@@ -141,7 +146,7 @@ class RealGdbTest {
                     "rwatch *(char *) 0x300000",
                     "continue",
                     "info registers rip",
-                    "kill"), () -> target.resumes() >= 2 && target.running());
+                    "kill"), () -> target.resumes() >= 2 && target.running(), List.of());
             assertContains(out,
                     "Breakpoint 1 at 0x20000b",
                     "Thread 1 \"vCPU 0\" hit Breakpoint 1, 0x000000000020000b in ?? ()",
@@ -153,6 +158,45 @@ class RealGdbTest {
                     "rip            0x200029",
                     "[Inferior 1 (Remote target) killed]");
             assertTrue(target.calls.contains("kill"), target.calls.toString());
+        }
+    }
+
+    @Test
+    void gdbReadsTheSymbolsOfABuiltInGuestAndFindsItsCodeInGuestMemory() throws Exception {
+        Path guests = ROOT.resolve("guests");
+        byte[] image = Files.readAllBytes(guests.resolve("bin/hello.bin"));
+        FakeTarget target = new FakeTarget(1);
+        int[] bytes = new int[image.length];
+        for (int i = 0; i < image.length; i++) {
+            bytes[i] = image[i] & 0xff;
+        }
+        target.code(bytes);
+        try (GdbServer server = GdbServer.start(GdbAddress.parse("tcp:127.0.0.1:0", false), target, List.of())) {
+            String address = server.boundAddress().substring("tcp:".length());
+            String out = gdb(address, List.of(
+                    "directory " + guests,
+                    "info address guest_main",
+                    "hbreak guest_main",
+                    "set var $pc = guest_main",
+                    "info symbol $pc",
+                    "x/8xb guest_main",
+                    "frame",
+                    "detach"), null, List.of(guests.resolve("bin/hello.elf").toString()));
+            java.util.regex.Matcher at = java.util.regex.Pattern
+                    .compile("Symbol \"guest_main\" is a function at address 0x([0-9a-f]+)\\.").matcher(out);
+            assertTrue(at.find(), out);
+            long main = Long.parseLong(at.group(1), 16);
+            int offset = (int) (main - FakeTarget.CODE);
+            StringBuilder expected = new StringBuilder("<guest_main>:");
+            for (int i = 0; i < 8; i++) {
+                expected.append(String.format("\t0x%02x", image[offset + i] & 0xff));
+            }
+            assertContains(out,
+                    "Hardware assisted breakpoint 1 at 0x" + Long.toHexString(main) + ": file src/hello.c, line",
+                    "guest_main in section .text",
+                    expected.toString(),
+                    "guest_main () at src/hello.c:",
+                    "[Inferior 1 (Remote target) detached]");
         }
     }
 }
