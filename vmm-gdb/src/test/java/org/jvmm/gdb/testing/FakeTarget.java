@@ -160,6 +160,46 @@ public final class FakeTarget implements GdbTarget {
         return this;
     }
 
+    /**
+     * A copy of guest memory and registers, to put back with {@link #restore}.
+     *
+     * @param memory    the RAM
+     * @param registers every vCPU's general registers
+     * @param special   every vCPU's special registers
+     */
+    public record State(java.lang.foreign.MemorySegment memory, Registers[] registers, SpecialRegisters[] special) {}
+
+    /** {@return the machine's memory and registers now} */
+    public synchronized State save() {
+        java.lang.foreign.MemorySegment copy = Arena.ofAuto().allocate(RAM, 4096);
+        copy.copyFrom(memory.slice(0, RAM));
+        Registers[] r = new Registers[vcpuCount];
+        SpecialRegisters[] s = new SpecialRegisters[vcpuCount];
+        for (int v = 0; v < vcpuCount; v++) {
+            r[v] = registers(v);
+            s[v] = specialRegisters(v);
+        }
+        return new State(copy, r, s);
+    }
+
+    /**
+     * Puts back a saved state, every guest-debug state off and no catchpoints.
+     *
+     * @param state from {@link #save}
+     */
+    public synchronized void restore(State state) {
+        memory.slice(0, RAM).copyFrom(state.memory());
+        for (int v = 0; v < vcpuCount; v++) {
+            for (Register r : Register.values()) {
+                regs[v].set(r, state.registers()[v].get(r));
+            }
+            copy(state.special()[v], sregs[v]);
+            debug[v] = GuestDebug.OFF;
+        }
+        catchpoints.clear();
+        calls.clear();
+    }
+
     /** {@return how many times the stub resumed the guest} */
     public long resumes() {
         synchronized (calls) {
