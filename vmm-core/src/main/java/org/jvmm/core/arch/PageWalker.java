@@ -21,7 +21,8 @@ public final class PageWalker {
     /** Physical address bits 12-51 of a 64-bit entry. */
     private static final long ADDRESS_MASK = 0x000f_ffff_ffff_f000L;
     private static final long PAGE_OFFSET = 0xfff;
-    private static final long FOUR_GIB = 1L << 32;
+    /** Outside long mode linear addresses are 32 bits: the CPU (and KVM_TRANSLATE) drop the rest. */
+    private static final long LOW_32 = 0xffff_ffffL;
 
     private PageWalker() {}
 
@@ -31,13 +32,13 @@ public final class PageWalker {
      * @param memory    guest-physical memory holding the tables
      * @param registers the vCPU's paging registers
      * @param linear    the linear (virtual) address
-     * @return the translation; not valid if unmapped (or outside the mode's address width)
+     * @return the translation; not valid if unmapped. Outside long mode only the low 32 bits of
+     *         the address count, as for the CPU and {@code KVM_TRANSLATE}
      */
     public static Translation translate(GuestMemory memory, PagingRegisters registers, long linear) {
         try {
             return switch (registers.mode()) {
-                case NONE -> linear >>> 32 == 0 ? new Translation(linear, linear, true, true, true)
-                        : Translation.unmapped(linear);
+                case NONE -> new Translation(linear, linear & LOW_32, true, true, true);
                 case BITS_32 -> walk32(memory, registers, linear);
                 case PAE -> walkPae(memory, registers, linear);
                 case LEVEL_4 -> walkLong(memory, registers.cr3(), linear, 4);
@@ -48,10 +49,8 @@ public final class PageWalker {
         }
     }
 
-    private static Translation walk32(GuestMemory memory, PagingRegisters registers, long linear) {
-        if (Long.compareUnsigned(linear, FOUR_GIB) >= 0) {
-            return Translation.unmapped(linear);
-        }
+    private static Translation walk32(GuestMemory memory, PagingRegisters registers, long address) {
+        long linear = address & LOW_32;
         long pde = Integer.toUnsignedLong(memory.readInt((registers.cr3() & 0xffff_f000L) + ((linear >>> 22) << 2)));
         if ((pde & PRESENT) == 0) {
             return Translation.unmapped(linear);
@@ -68,10 +67,8 @@ public final class PageWalker {
         return mapped(linear, (pte & 0xffff_f000L) | (linear & PAGE_OFFSET), pde & pte, pde & pte);
     }
 
-    private static Translation walkPae(GuestMemory memory, PagingRegisters registers, long linear) {
-        if (Long.compareUnsigned(linear, FOUR_GIB) >= 0) {
-            return Translation.unmapped(linear);
-        }
+    private static Translation walkPae(GuestMemory memory, PagingRegisters registers, long address) {
+        long linear = address & LOW_32;
         long pdpte = memory.readLong((registers.cr3() & 0xffff_ffe0L) + ((linear >>> 30) << 3));
         if ((pdpte & PRESENT) == 0) {
             return Translation.unmapped(linear);
