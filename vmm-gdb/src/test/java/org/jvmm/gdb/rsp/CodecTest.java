@@ -55,4 +55,16 @@ class CodecTest {
         assertEquals(1, Binary.escapedSize((byte) 'a'));
         assertThrows(MalformedPacketException.class, () -> Binary.decode("ab}", 0));
     }
+
+    @Test
+    void qXferPiecesCountEscapedBytesAgainstTheLength() {
+        byte[] data = {'a', '#', 'b', '}', 'c'};
+        assertEquals("ma}\u0003", Dispatcher.xferChunk(data, 0, 3), "a and an escaped # fill 3 characters");
+        assertEquals("mb", Dispatcher.xferChunk(data, 2, 2), "} needs two more and does not fit");
+        assertEquals("lb}]c", Dispatcher.xferChunk(data, 2, 100));
+        assertEquals("l", Dispatcher.xferChunk(data, 5, 100));
+        assertEquals("E01", Dispatcher.xferChunk(data, 6, 100));
+        assertEquals(Dispatcher.PACKET_SIZE, Dispatcher.xferChunk(new byte[100_000], 0, -1L).length(),
+                "a huge length is cut to a packet");
+    }
 }
