@@ -6,10 +6,12 @@ import java.lang.System.Logger.Level;
 import java.net.InetSocketAddress;
 import java.net.StandardProtocolFamily;
 import java.net.StandardSocketOptions;
+import java.nio.channels.Channel;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.util.List;
 import org.jvmm.gdb.rsp.Session;
 
@@ -55,13 +57,13 @@ public final class GdbServer implements AutoCloseable {
      */
     public static GdbServer start(GdbAddress address, GdbTarget target, List<MonitorCommand> commands)
             throws IOException {
+        if (address instanceof GdbAddress.Unix unix && Files.exists(unix.path(), LinkOption.NOFOLLOW_LINKS)) {
+            throw new IOException("cannot listen on " + address + ": the path exists (remove it if no debugger stub "
+                    + "uses it)");
+        }
         ServerSocketChannel server = null;
         try {
-            if (address instanceof GdbAddress.Unix unix) {
-                if (Files.exists(unix.path(), java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-                    throw new IOException("cannot listen on " + address + ": the path exists (remove it if no "
-                            + "debugger stub uses it)");
-                }
+            if (address instanceof GdbAddress.Unix) {
                 server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
             } else {
                 server = ServerSocketChannel.open();
@@ -77,9 +79,6 @@ public final class GdbServer implements AutoCloseable {
         } catch (IOException e) {
             if (server != null) {
                 server.close();
-            }
-            if (e.getMessage() != null && e.getMessage().startsWith("cannot listen on ")) {
-                throw e;
             }
             throw new IOException("cannot listen on " + address + ": " + e.getMessage(), e);
         }
@@ -121,7 +120,7 @@ public final class GdbServer implements AutoCloseable {
     }
 
     private void serve(SocketChannel channel) {
-        LOG.log(Level.INFO, "gdb: client attached on {0}", bound);
+        LOG.log(Level.DEBUG, "gdb: client attached on {0}", bound);
         try {
             new Session(target, commands, channel, channel, ACK_TIMEOUT_MILLIS).run();
         } catch (RuntimeException e) {
@@ -129,11 +128,11 @@ public final class GdbServer implements AutoCloseable {
         } finally {
             closeQuietly(channel);
             client = null;
-            LOG.log(Level.INFO, "gdb: client detached from {0}", bound);
+            LOG.log(Level.DEBUG, "gdb: client detached from {0}", bound);
         }
     }
 
-    private static void closeQuietly(java.nio.channels.Channel channel) {
+    private static void closeQuietly(Channel channel) {
         try {
             channel.close();
         } catch (IOException e) {

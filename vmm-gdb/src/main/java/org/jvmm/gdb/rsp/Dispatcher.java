@@ -414,10 +414,23 @@ public final class Dispatcher {
         }
         long offset = Hex.parse(parts[4], 0, comma);
         long length = Hex.parse(parts[4], comma + 1, parts[4].length());
+        return send(xferChunk(data, offset, length));
+    }
+
+    /**
+     * One {@code qXfer} reply: {@code m} and a piece, {@code l} and the last piece, escaped, at
+     * most {@code length} characters of data and never more than a packet holds.
+     *
+     * @param data   the whole object
+     * @param offset where gdb wants it from
+     * @param length how much gdb takes
+     * @return the reply, {@code E01} for an offset past the end
+     */
+    static String xferChunk(byte[] data, long offset, long length) {
         if (Long.compareUnsigned(offset, data.length) > 0) {
-            return send(MALFORMED);
+            return MALFORMED;
         }
-        // Escaping can double a byte: stop where the reply would outgrow the packet.
+        // Escaping can double a byte: stop where the reply would outgrow what gdb takes.
         long budget = Long.compareUnsigned(length, PACKET_SIZE - 1) > 0 ? PACKET_SIZE - 1 : length;
         int end = (int) offset;
         int size = 0;
@@ -427,7 +440,7 @@ public final class Dispatcher {
         }
         StringBuilder out = new StringBuilder(size + 1).append(end < data.length ? 'm' : 'l');
         Binary.append(out, data, (int) offset, end - (int) offset);
-        return send(out.toString());
+        return out.toString();
     }
 
     private Reply monitorCommand(String p) {

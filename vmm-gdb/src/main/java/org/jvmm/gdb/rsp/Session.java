@@ -120,7 +120,7 @@ public final class Session {
         try {
             serve();
         } catch (IOException e) {
-            LOG.log(Level.INFO, "gdb: client lost: {0}", e.getMessage());
+            LOG.log(Level.DEBUG, "gdb: client lost: {0}", e.getMessage());
             end();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
