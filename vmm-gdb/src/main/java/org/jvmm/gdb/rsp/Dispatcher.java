@@ -306,6 +306,9 @@ public final class Dispatcher {
             }
             int colon = item.indexOf(':');
             String action = colon < 0 ? item : item.substring(0, colon);
+            if (action.isEmpty()) {
+                throw new MalformedPacketException("vCont thread without an action");
+            }
             int mode = switch (action.charAt(0)) {
                 case 'c' -> CONTINUE;
                 case 's' -> STEP;

@@ -420,6 +420,7 @@ class SessionTest {
         assertEquals("E01", wire.request("vCont;cx"));
         assertEquals("E02", wire.request("vCont;c:3"));
         assertEquals("E01", wire.request("vCont;s:1;;c"));
+        assertEquals("E01", wire.request("vCont;:1"), "a thread without an action (found by RspFuzzTest)");
         assertEquals("E01", wire.request("Cxy"));
         assertEquals("E01", wire.request("czz"));
         assertEquals("T05thread:1;", wire.request("?"), "nothing ran");
