@@ -24,6 +24,7 @@ targets=(
   "vmm-devices org.jvmm.devices.virtio.blk.VirtioBlockFuzzTest#requests"
   "vmm-devices org.jvmm.devices.serial.SerialFuzzTest#registers"
   "vmm-devices org.jvmm.devices.ata.AtaPioFuzzTest#ports"
+  "vmm-gdb org.jvmm.gdb.rsp.RspFuzzTest#packets"
 )
 for extra in scripts/fuzz/targets.d/*; do   # targets of modules that come later, one per line
   [ -f "$extra" ] && while read -r line; do [ -n "$line" ] && targets+=("$line"); done < "$extra"

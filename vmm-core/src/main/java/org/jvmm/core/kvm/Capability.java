@@ -28,6 +28,8 @@ public enum Capability {
     MAX_VCPUS(66),
     /** KVM_CAP_IMMEDIATE_EXIT. */
     IMMEDIATE_EXIT(136),
+    /** KVM_CAP_SET_GUEST_DEBUG2: the KVM_GUESTDBG_* flags this KVM accepts, as a bit mask. */
+    SET_GUEST_DEBUG2(195),
     /** KVM_CAP_BINARY_STATS_FD. */
     BINARY_STATS_FD(203);
 

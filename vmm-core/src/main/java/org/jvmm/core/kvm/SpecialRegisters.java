@@ -37,6 +37,18 @@ public final class SpecialRegisters {
 
     private SpecialRegisters() {}
 
+    /**
+     * A state with every field zero and every segment register null (selector 0, unusable): the
+     * starting point for a state built from scratch, such as a test's.
+     *
+     * @return the state
+     */
+    public static SpecialRegisters zeroed() {
+        SpecialRegisters r = new SpecialRegisters();
+        Arrays.fill(r.segments, new SegmentRegister(0, 0, 0, 0, false, 0, false, false, false, false, false, true));
+        return r;
+    }
+
     static SpecialRegisters decode(MemorySegment s) {
         SpecialRegisters r = new SpecialRegisters();
         for (int i = 0; i < r.segments.length; i++) {
@@ -184,6 +196,17 @@ public final class SpecialRegisters {
         return control[1];
     }
 
+    /**
+     * Sets CR2.
+     *
+     * @param value the value
+     * @return this
+     */
+    public SpecialRegisters cr2(long value) {
+        control[1] = value;
+        return this;
+    }
+
     /** {@return CR3} */
     public long cr3() {
         return control[2];
@@ -219,6 +242,17 @@ public final class SpecialRegisters {
     /** {@return CR8} */
     public long cr8() {
         return control[4];
+    }
+
+    /**
+     * Sets CR8 (the task priority).
+     *
+     * @param value the value
+     * @return this
+     */
+    public SpecialRegisters cr8(long value) {
+        control[4] = value;
+        return this;
     }
 
     /** {@return EFER} */

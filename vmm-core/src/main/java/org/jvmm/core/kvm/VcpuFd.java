@@ -39,6 +39,11 @@ public final class VcpuFd implements AutoCloseable {
     private static final long EVENTS_FLAGS = KvmLayouts.offset(KvmLayouts.VCPU_EVENTS, "flags");
     private static final long SIGNAL_MASK_LEN = KvmLayouts.offset(KvmLayouts.SIGNAL_MASK, "len");
     private static final long INTERRUPT_IRQ = KvmLayouts.offset(KvmLayouts.INTERRUPT, "irq");
+    private static final long TRANSLATION_LINEAR = KvmLayouts.offset(KvmLayouts.TRANSLATION, "linear_address");
+    private static final long TRANSLATION_PHYSICAL = KvmLayouts.offset(KvmLayouts.TRANSLATION, "physical_address");
+    private static final long TRANSLATION_VALID = KvmLayouts.offset(KvmLayouts.TRANSLATION, "valid");
+    private static final long TRANSLATION_WRITEABLE = KvmLayouts.offset(KvmLayouts.TRANSLATION, "writeable");
+    private static final long TRANSLATION_USERMODE = KvmLayouts.offset(KvmLayouts.TRANSLATION, "usermode");
 
     private final VmFd vm;
     private final int id;
@@ -316,6 +321,36 @@ public final class VcpuFd implements AutoCloseable {
                 }
             }
             ioctl(KvmIoctls.SET_GUEST_DEBUG, debug, "KVM_SET_GUEST_DEBUG");
+        }
+    }
+
+    /**
+     * KVM_SET_GUEST_DEBUG with a typed state.
+     *
+     * @param debug the flags and debug-register slots; {@link GuestDebug#OFF} ends host debugging
+     */
+    public void setGuestDebug(GuestDebug debug) {
+        setGuestDebug(debug.control(), debug.debugRegisters());
+    }
+
+    /**
+     * KVM_TRANSLATE: where a linear address of this vCPU lands, walked by KVM with the vCPU's
+     * current paging mode. Reads guest state only; sets no accessed or dirty bits.
+     *
+     * @param linearAddress the guest linear (virtual) address
+     * @return the translation; not valid when the address is unmapped
+     * @throws KvmException if KVM lacks the ioctl (then walk the tables with
+     *         {@code org.jvmm.core.arch.PageWalker})
+     */
+    public Translation translate(long linearAddress) {
+        try (Arena call = Arena.ofConfined()) {
+            MemorySegment tr = call.allocate(KvmLayouts.TRANSLATION);
+            tr.set(ValueLayout.JAVA_LONG, TRANSLATION_LINEAR, linearAddress);
+            ioctl(KvmIoctls.TRANSLATE, tr, "KVM_TRANSLATE");
+            return new Translation(linearAddress, tr.get(ValueLayout.JAVA_LONG, TRANSLATION_PHYSICAL),
+                    tr.get(ValueLayout.JAVA_BYTE, TRANSLATION_VALID) != 0,
+                    tr.get(ValueLayout.JAVA_BYTE, TRANSLATION_WRITEABLE) != 0,
+                    tr.get(ValueLayout.JAVA_BYTE, TRANSLATION_USERMODE) != 0);
         }
     }
 

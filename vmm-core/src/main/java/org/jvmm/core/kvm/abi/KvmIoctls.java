@@ -58,6 +58,8 @@ public final class KvmIoctls {
     public static final long GET_SREGS = ior(KVMIO, 0x83, KvmLayouts.SREGS.byteSize());
     /** KVM_SET_SREGS (vCPU). */
     public static final long SET_SREGS = iow(KVMIO, 0x84, KvmLayouts.SREGS.byteSize());
+    /** KVM_TRANSLATE (vCPU). */
+    public static final long TRANSLATE = iowr(KVMIO, 0x85, KvmLayouts.TRANSLATION.byteSize());
     /** KVM_INTERRUPT (vCPU). */
     public static final long INTERRUPT = iow(KVMIO, 0x86, KvmLayouts.INTERRUPT.byteSize());
     /** KVM_GET_MSRS (vCPU). */

@@ -136,6 +136,15 @@ public final class KvmLayouts {
             u32("control"), u32("pad"),
             structLayout(sequenceLayout(8, JAVA_LONG).withName("debugreg")).withName("arch")).withName("kvm_guest_debug");
 
+    /** struct kvm_translation: KVM_TRANSLATE's argument and result. */
+    public static final StructLayout TRANSLATION = structLayout(
+            u64("linear_address"), u64("physical_address"), u8("valid"), u8("writeable"), u8("usermode"),
+            sequenceLayout(5, JAVA_BYTE).withName("pad")).withName("kvm_translation");
+
+    /** struct kvm_debug_exit_arch (x86): the {@code debug.arch} part of a KVM_EXIT_DEBUG. */
+    public static final StructLayout DEBUG_EXIT_ARCH = structLayout(
+            u32("exception"), u32("pad"), u64("pc"), u64("dr6"), u64("dr7")).withName("kvm_debug_exit_arch");
+
     /** struct kvm_signal_mask, the header before the sigset. */
     public static final StructLayout SIGNAL_MASK = structLayout(u32("len")).withName("kvm_signal_mask");
 
