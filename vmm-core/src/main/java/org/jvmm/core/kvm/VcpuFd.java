@@ -31,7 +31,7 @@ public final class VcpuFd implements AutoCloseable {
     private final Arena arena = Arena.ofShared();
     private final KvmRun run;
     /** KVM_RUN, except on a vCPU made by {@link #synthetic}. */
-    private final long runRequest;
+    private final RunCall runCall;
     private final CallState runState = new CallState(arena);
     private final MemorySegment interruptArg = arena.allocate(KvmLayouts.INTERRUPT);
 
@@ -39,7 +39,7 @@ public final class VcpuFd implements AutoCloseable {
         this.vm = vm;
         this.id = id;
         this.fd = fd;
-        this.runRequest = KvmIoctls.RUN;
+        this.runCall = RunCall.KvmRunIoctl.INSTANCE;
         try {
             this.run = new KvmRun(Mmap.shared(arena, fd.get(), mmapSize, "mmap kvm_run"));
         } catch (RuntimeException e) {
@@ -49,29 +49,28 @@ public final class VcpuFd implements AutoCloseable {
         }
     }
 
-    private VcpuFd(int fd, long runRequest, MemorySegment runPage) {
+    private VcpuFd(int fd, RunCall runCall, MemorySegment runPage) {
         this.vm = null;
         this.id = 0;
         this.fd = new OwnedFd(fd);
-        this.runRequest = runRequest;
+        this.runCall = runCall;
         this.run = new KvmRun(runPage);
     }
 
     /**
-     * A vCPU without KVM whose {@link #run()} makes the ioctl {@code runRequest} on {@code fd}
-     * instead of {@code KVM_RUN}, through the very same code, and reads the exit from
-     * {@code runPage}, which the caller fills: the seam of the benchmark that measures the Java cost
-     * of an exit on a host without {@code /dev/kvm} (a cheap ioctl that succeeds on a harmless fd
-     * stands in for {@code KVM_RUN}). Package-private: nothing but that benchmark needs it, and
-     * only {@link #run()}, {@link #kvmRun()}, {@link #id()} and {@link #close()} work on it.
+     * A vCPU without KVM whose {@link #run()} makes {@code runCall} on {@code fd} instead of
+     * {@code KVM_RUN}, through the very same code, and reads the exit from {@code runPage}, which
+     * the caller fills: the seam of the benchmark that measures the Java cost of an exit on a host
+     * without {@code /dev/kvm}. Package-private: nothing but that benchmark needs it, and only
+     * {@link #run()}, {@link #kvmRun()}, {@link #fd()}, {@link #id()} and {@link #close()} work on it.
      *
-     * @param fd         an open fd, owned (closed) by the vCPU from now on
-     * @param runRequest the ioctl request {@link #run()} makes, with argument 0
-     * @param runPage    the {@code kvm_run} image
+     * @param fd      an open fd, owned (closed) by the vCPU from now on
+     * @param runCall the stand-in for {@code KVM_RUN}
+     * @param runPage the {@code kvm_run} image
      * @return the vCPU
      */
-    static VcpuFd synthetic(int fd, long runRequest, MemorySegment runPage) {
-        return new VcpuFd(fd, runRequest, runPage);
+    static VcpuFd synthetic(int fd, RunCall runCall, MemorySegment runPage) {
+        return new VcpuFd(fd, runCall, runPage);
     }
 
     /** {@return the vCPU id} */
@@ -104,7 +103,7 @@ public final class VcpuFd implements AutoCloseable {
      * @throws KvmException for any other failure
      */
     public ExitReason run() {
-        int result = Libc.ioctl(runState, fd.get(), runRequest, 0L);
+        int result = runCall.run(runState, fd.get());
         if (result == -1) {
             int errno = runState.errno();
             if (errno == Errno.EINTR || errno == Errno.EAGAIN) {
