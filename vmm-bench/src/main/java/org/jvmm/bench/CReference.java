@@ -18,12 +18,13 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 
 /**
- * The C side of the KVM benchmarks ({@code src/main/c/kvm_bench.c}), which Maven compiles into the
- * jar as {@code native/libjvmmbench.so}. Each benchmark method makes one downcall per JMH
+ * The C side of the benchmarks ({@code src/main/c/kvm_bench.c} for the KVM ones,
+ * {@code exit_cost.c} for {@link ExitCostBenchmark}), which Maven compiles into the jar as
+ * {@code native/libjvmmbench.so}. Each benchmark method makes one downcall per JMH
  * invocation, so JMH times the C loop with the same harness and output as the Java one.
  * Loaded on first use, so the Java benchmarks never depend on it.
  */
-final class CReference {
+public final class CReference {
 
     private static final String LIBRARY = "/native/libjvmmbench.so";
     /** Matches JVMM_BENCH_BAD_EXIT in the C source. */
@@ -40,9 +41,35 @@ final class CReference {
     private static final MethodHandle LIFECYCLE = LINKER.downcallHandle(symbol("jvmm_bench_lifecycle"),
             FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS, JAVA_LONG, JAVA_LONG, JAVA_LONG));
 
+    /** struct exit_machine *jvmm_bench_exit_machine(const u8 *avail_idx). */
+    private static final MethodHandle EXIT_MACHINE = LINKER.downcallHandle(symbol("jvmm_bench_exit_machine"),
+            FunctionDescriptor.of(ADDRESS, ADDRESS));
+
+    /** void jvmm_bench_exit_machine_free(struct exit_machine *). */
+    private static final MethodHandle EXIT_MACHINE_FREE = LINKER.downcallHandle(symbol("jvmm_bench_exit_machine_free"),
+            FunctionDescriptor.ofVoid(ADDRESS));
+
+    /** long jvmm_bench_exit_loop(struct exit_machine *, int noop, int fd, unsigned long request, struct kvm_run *, long exits). */
+    private static final MethodHandle EXIT_LOOP = LINKER.downcallHandle(symbol("jvmm_bench_exit_loop"),
+            FunctionDescriptor.of(JAVA_LONG, ADDRESS, JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS, JAVA_LONG));
+
+    /** long jvmm_bench_call_loop(int noop, int fd, unsigned long request, long calls). */
+    private static final MethodHandle CALL_LOOP = LINKER.downcallHandle(symbol("jvmm_bench_call_loop"),
+            FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG));
+
+    /** u64 jvmm_bench_exit_machine_checksum(const struct exit_machine *). */
+    private static final MethodHandle EXIT_CHECKSUM = LINKER.downcallHandle(symbol("jvmm_bench_exit_machine_checksum"),
+            FunctionDescriptor.of(JAVA_LONG, ADDRESS));
+
     private CReference() {}
 
-    private static MemorySegment symbol(String name) {
+    /**
+     * A symbol of the benchmarks' C library.
+     *
+     * @param name the symbol
+     * @return its address
+     */
+    public static MemorySegment symbol(String name) {
         return LOOKUP.find(name).orElseThrow(() -> new IllegalStateException(LIBRARY + " has no " + name));
     }
 
@@ -93,6 +120,68 @@ final class CReference {
             throw new IllegalStateException(t);
         }
         check(result, "jvmm_bench_lifecycle");
+    }
+
+    /**
+     * The C machine of {@link ExitCostBenchmark}: a UART and a byte sink on the port bus, a
+     * virtio-mmio transport on the MMIO bus whose queue 0 has its avail index at {@code availIdx}.
+     */
+    static MemorySegment exitMachine(MemorySegment availIdx) {
+        MemorySegment machine;
+        try {
+            machine = (MemorySegment) EXIT_MACHINE.invokeExact(availIdx);
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
+        }
+        if (machine.address() == 0) {
+            throw new IllegalStateException("jvmm_bench_exit_machine: out of memory");
+        }
+        return machine;
+    }
+
+    static void freeExitMachine(MemorySegment machine) {
+        try {
+            EXIT_MACHINE_FREE.invokeExact(machine);
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
+        }
+    }
+
+    /**
+     * The C vCPU loop: {@code exits} times the run call in place of KVM_RUN ({@code ioctl(fd,
+     * request, 0)}, or with {@code noop} the C function {@code jvmm_bench_run_noop}), then the exit
+     * {@code kvmRun} describes, dispatched and counted.
+     *
+     * @return the number of exits that stop a vCPU
+     */
+    static long exitLoop(MemorySegment machine, boolean noop, int fd, long request, MemorySegment kvmRun, long exits) {
+        long result;
+        try {
+            result = (long) EXIT_LOOP.invokeExact(machine, noop ? 1 : 0, fd, request, kvmRun, exits);
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
+        }
+        return check(result, "jvmm_bench_exit_loop");
+    }
+
+    /** {@code calls} times the run call alone in C: {@code ioctl(fd, request, 0)}, or the no-op. */
+    static void callLoop(boolean noop, int fd, long request, long calls) {
+        long result;
+        try {
+            result = (long) CALL_LOOP.invokeExact(noop ? 1 : 0, fd, request, calls);
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
+        }
+        check(result, "jvmm_bench_call_loop");
+    }
+
+    /** What the C devices saw, so nothing can be dropped. */
+    static long exitChecksum(MemorySegment machine) {
+        try {
+            return (long) EXIT_CHECKSUM.invokeExact(machine);
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
+        }
     }
 
     private static long check(long result, String function) {

@@ -36,9 +36,10 @@ import org.openjdk.jmh.annotations.Warmup;
  * {@link ExitDispatcher#dispatch} to a device on the bus, with exit accounting on and off. The
  * {@code baseline*} methods do the same work with a bare switch over the same run image, calling
  * the device directly: the difference is what the dispatcher (bus lookup, accounting) costs.
- * With stats on, each invocation includes the two clock reads of a timed exit (the loop's when
- * KVM_RUN returns, the dispatcher's when the device is done), as {@code Vcpu} pays them;
- * {@link ClockBenchmark} measures one read in the same run.
+ * Each invocation makes the vCPU loop's clock call ({@link ExitDispatcher#exitClock}) as
+ * {@code Vcpu} does: with stats on, about one exit in {@link ExitStats#DEFAULT_TIMING_INTERVAL}
+ * pays the two clock reads of a timed exit, every exit is counted; {@link ClockBenchmark} measures
+ * one read in the same run.
  *
  * <p>Each exit kind has its own {@code kvm_run} image, filled once in setup; dispatch only reads it
  * (and an IN writes its answer into the data area), so every invocation sees the same exit.
@@ -109,27 +110,22 @@ public class DispatchBenchmark {
 
     @Benchmark
     public int pioOutThr() {
-        return dispatcher.dispatch(pioOut, exitNanos());
+        return dispatcher.dispatch(pioOut, dispatcher.exitClock(pioOut));
     }
 
     @Benchmark
     public int pioInLsr() {
-        return dispatcher.dispatch(pioIn, exitNanos());
+        return dispatcher.dispatch(pioIn, dispatcher.exitClock(pioIn));
     }
 
     @Benchmark
     public int mmioWriteQueueNotify() {
-        return dispatcher.dispatch(mmioWrite, exitNanos());
+        return dispatcher.dispatch(mmioWrite, dispatcher.exitClock(mmioWrite));
     }
 
     @Benchmark
     public int hlt() {
-        return dispatcher.dispatch(hlt, exitNanos());
-    }
-
-    /** The clock read of the vCPU loop, which it makes only when the dispatch times the exit. */
-    private long exitNanos() {
-        return dispatcher.timesExits() ? System.nanoTime() : 0;
+        return dispatcher.dispatch(hlt, dispatcher.exitClock(hlt));
     }
 
     // Baselines: the same decode, no bus and no accounting. They ignore the stats parameter.

@@ -174,7 +174,7 @@ public class KvmRoundTripBenchmark {
         /** One KVM_RUN through the Java path, for the checks; returns the exit. */
         ExitReason step() {
             ExitReason reason = vcpu.run();
-            dispatcher.dispatch(run, System.nanoTime());
+            dispatcher.dispatch(run, dispatcher.exitClock(run));
             return reason;
         }
 
@@ -195,7 +195,7 @@ public class KvmRoundTripBenchmark {
             int handled = 0;
             while (handled < exits) {
                 ExitReason reason = vcpu.run();
-                long exitNanos = dispatcher.timesExits() ? System.nanoTime() : 0;
+                long exitNanos = dispatcher.exitClock(run);
                 if (reason == ExitReason.INTR) {
                     continue; // a signal, not an exit: the C loop does not count it either
                 }

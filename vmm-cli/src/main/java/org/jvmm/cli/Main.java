@@ -30,7 +30,12 @@ public final class Main implements Runnable {
      * @param args the command line
      */
     public static void main(String[] args) {
-        System.exit(execute(args));
+        StartupReport report = StartupReport.installIfAsked();
+        int status = execute(args);
+        if (report != null) {
+            report.print();
+        }
+        System.exit(status);
     }
 
     /**
@@ -41,6 +46,7 @@ public final class Main implements Runnable {
      */
     public static int execute(String... args) {
         CommandLine cli = new CommandLine(new Main());
+        StartupReport.cliReady();
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
             System.err.println("jvmm: " + describe(e));
             return USAGE_ERROR;

@@ -95,6 +95,7 @@ final class StatsJson {
             Map<String, Object> row = new LinkedHashMap<>();
             row.put("reason", ExitReason.describe(r));
             row.put("exits", n);
+            row.put("timed", s.timed()[r]); // the sample behind the times (ExitStats): min, max, p99 are its
             row.put("total_ns", s.totalNanos()[r]);
             row.put("min_ns", s.minNanos()[r]);
             row.put("avg_ns", s.totalNanos()[r] / n);

@@ -60,6 +60,7 @@ class StatsJsonTest {
         Map<String, Object> io = total.stream().filter(r -> r.get("reason").equals(ExitReason.describe(ExitReason.IO.code())))
                 .findFirst().orElseThrow();
         assertEquals(3L, io.get("exits"));
+        assertEquals(3L, io.get("timed"));
         assertEquals(11_000L, io.get("total_ns"));
         assertEquals(1000L, io.get("min_ns"));
         assertEquals(7000L, io.get("max_ns"));

@@ -50,6 +50,8 @@ public final class VcpuFd implements AutoCloseable {
     private final OwnedFd fd;
     private final Arena arena = Arena.ofShared();
     private final KvmRun run;
+    /** KVM_RUN, except on a vCPU made by {@link #synthetic}. */
+    private final RunCall runCall;
     private final CallState runState = new CallState(arena);
     private final MemorySegment interruptArg = arena.allocate(KvmLayouts.INTERRUPT);
 
@@ -57,6 +59,7 @@ public final class VcpuFd implements AutoCloseable {
         this.vm = vm;
         this.id = id;
         this.fd = fd;
+        this.runCall = RunCall.KvmRunIoctl.INSTANCE;
         try {
             this.run = new KvmRun(Mmap.shared(arena, fd.get(), mmapSize, "mmap kvm_run"));
         } catch (RuntimeException e) {
@@ -64,6 +67,30 @@ public final class VcpuFd implements AutoCloseable {
             fd.close();
             throw e;
         }
+    }
+
+    private VcpuFd(int fd, RunCall runCall, MemorySegment runPage) {
+        this.vm = null;
+        this.id = 0;
+        this.fd = new OwnedFd(fd);
+        this.runCall = runCall;
+        this.run = new KvmRun(runPage);
+    }
+
+    /**
+     * A vCPU without KVM whose {@link #run()} makes {@code runCall} on {@code fd} instead of
+     * {@code KVM_RUN}, through the very same code, and reads the exit from {@code runPage}, which
+     * the caller fills: the seam of the benchmark that measures the Java cost of an exit on a host
+     * without {@code /dev/kvm}. Package-private: nothing but that benchmark needs it, and only
+     * {@link #run()}, {@link #kvmRun()}, {@link #fd()}, {@link #id()} and {@link #close()} work on it.
+     *
+     * @param fd      an open fd, owned (closed) by the vCPU from now on
+     * @param runCall the stand-in for {@code KVM_RUN}
+     * @param runPage the {@code kvm_run} image
+     * @return the vCPU
+     */
+    static VcpuFd synthetic(int fd, RunCall runCall, MemorySegment runPage) {
+        return new VcpuFd(fd, runCall, runPage);
     }
 
     /** {@return the vCPU id} */
@@ -96,7 +123,7 @@ public final class VcpuFd implements AutoCloseable {
      * @throws KvmException for any other failure
      */
     public ExitReason run() {
-        int result = Libc.ioctl(runState, fd.get(), KvmIoctls.RUN, 0L);
+        int result = runCall.run(runState, fd.get());
         if (result == -1) {
             int errno = runState.errno();
             if (errno == Errno.EINTR || errno == Errno.EAGAIN) {

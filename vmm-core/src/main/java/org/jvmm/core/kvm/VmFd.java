@@ -5,6 +5,8 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import org.jvmm.core.kvm.abi.KvmIoctls;
 import org.jvmm.core.kvm.abi.KvmLayouts;
 import org.jvmm.core.memory.GuestRam;
@@ -42,6 +44,7 @@ public final class VmFd implements AutoCloseable {
     private final OwnedFd fd;
     private final List<VcpuFd> vcpus = new ArrayList<>();
     private final List<AutoCloseable> adopted = new ArrayList<>();
+    private final Map<Integer, MemorySegment> slots = new TreeMap<>();
     private int nextSlot;
 
     VmFd(Kvm kvm, OwnedFd fd) {
@@ -97,6 +100,21 @@ public final class VmFd implements AutoCloseable {
             region.set(ValueLayout.JAVA_LONG, REGION_HOST, memory.address());
             ioctl(KvmIoctls.SET_USER_MEMORY_REGION, region, "KVM_SET_USER_MEMORY_REGION");
         }
+        synchronized (this) {
+            if (memory.byteSize() == 0) {
+                slots.remove(slot); // KVM deletes a slot given size 0
+            } else {
+                slots.put(slot, memory);
+            }
+        }
+    }
+
+    /**
+     * {@return the host memory mapped into the guest, one segment per memory slot in slot order}
+     * For accounting: which of the process's resident memory is the guest's.
+     */
+    public synchronized List<MemorySegment> guestMappings() {
+        return List.copyOf(slots.values());
     }
 
     /**

@@ -115,6 +115,11 @@ public final class ExitReport {
         return String.format(Locale.ROOT, "%.2fus", nanos / 1000.0);
     }
 
+    /** An average, or "-" when none of the exits behind it was timed (an estimate of exactly 0). */
+    private static String average(long totalNanos, long exits) {
+        return totalNanos == 0 ? "-" : us(totalNanos / exits);
+    }
+
     private static void reasonTable(StringBuilder out, ExitStatsSnapshot s) {
         long samples = s.totalExits();
         long time = s.totalNanosAll();
@@ -125,13 +130,20 @@ public final class ExitReport {
             if (n == 0) {
                 continue;
             }
+            boolean timed = s.timed()[r] > 0;
             out.append(String.format(Locale.ROOT, "%20s %10d %8.2f%% %8.2f%% %10s %10s %10s %10s%n",
                     ExitReason.describe(r), n, 100.0 * n / samples, time == 0 ? 0 : 100.0 * s.totalNanos()[r] / time,
-                    us(s.minNanos()[r]), us(s.totalNanos()[r] / n), us(s.maxNanos()[r]),
-                    us(s.histograms()[r].percentile(0.99))));
+                    timed ? us(s.minNanos()[r]) : "-", timed ? us(s.totalNanos()[r] / n) : "-",
+                    timed ? us(s.maxNanos()[r]) : "-", timed ? us(s.histograms()[r].percentile(0.99)) : "-"));
         }
         out.append(String.format(Locale.ROOT, "%20s %10d %8.2f%% %8.2f%%%n", "Total", samples,
                 samples == 0 ? 0.0 : 100.0, time == 0 ? 0.0 : 100.0));
+        long timedExits = s.totalTimed();
+        if (timedExits < samples) {
+            // Times come from a random sample (ExitStats): say how large, so nobody reads them as exact.
+            out.append(String.format(Locale.ROOT, "%20s %10d exits timed; times are estimates from that sample%n",
+                    "Timed", timedExits));
+        }
     }
 
     private static void deviceTable(StringBuilder out, ExitStatsSnapshot s, Bus pio, Bus mmio) {
@@ -141,7 +153,7 @@ public final class ExitReport {
             if (n > 0) {
                 Bus.Entry e = pio.lookup(port);
                 rows.add(new String[] {String.format("port 0x%x", port), e == null ? "(unclaimed)" : e.name(),
-                        Long.toString(n), us(s.portNanos()[port] / n)});
+                        Long.toString(n), average(s.portNanos()[port], n)});
             }
         }
         List<Bus.Entry> devices = mmio.entries();
@@ -150,7 +162,7 @@ public final class ExitReport {
             if (n > 0) {
                 boolean unclaimed = i >= devices.size();
                 rows.add(new String[] {unclaimed ? "mmio" : "mmio " + devices.get(i).range(),
-                        unclaimed ? "(unclaimed)" : devices.get(i).name(), Long.toString(n), us(s.mmioNanos()[i] / n)});
+                        unclaimed ? "(unclaimed)" : devices.get(i).name(), Long.toString(n), average(s.mmioNanos()[i], n)});
             }
         }
         if (rows.isEmpty()) {

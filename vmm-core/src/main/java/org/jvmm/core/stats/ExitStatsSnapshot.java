@@ -7,18 +7,20 @@ package org.jvmm.core.stats;
  *
  * @param vcpu           the vCPU index, or -1 for a merge
  * @param count          exits per reason
- * @param totalNanos     handling time per reason
- * @param minNanos       shortest handling per reason (Long.MAX_VALUE when none)
- * @param maxNanos       longest handling per reason
- * @param histograms     handling-time histogram per reason
+ * @param timed          exits per reason whose handling was timed (see {@link ExitStats}): the
+ *                       size of the sample behind the times, extremes and histogram
+ * @param totalNanos     handling time per reason, estimated for all exits from the timed ones
+ * @param minNanos       shortest timed handling per reason (Long.MAX_VALUE when none)
+ * @param maxNanos       longest timed handling per reason
+ * @param histograms     histogram of the timed handling times per reason
  * @param portExits      exits per port
- * @param portNanos      handling time per port
+ * @param portNanos      handling time per port, estimated for all its exits
  * @param mmioExits      exits per MMIO bus entry, unclaimed last
- * @param mmioNanos      handling time per MMIO bus entry, unclaimed last
+ * @param mmioNanos      handling time per MMIO bus entry, estimated for all its exits, unclaimed last
  * @param unclaimedPio   port accesses no device answered
  * @param unclaimedMmio  MMIO accesses no device answered
  */
-public record ExitStatsSnapshot(int vcpu, long[] count, long[] totalNanos, long[] minNanos, long[] maxNanos,
+public record ExitStatsSnapshot(int vcpu, long[] count, long[] timed, long[] totalNanos, long[] minNanos, long[] maxNanos,
                                 LatencyHistogram[] histograms, long[] portExits, long[] portNanos,
                                 long[] mmioExits, long[] mmioNanos, long unclaimedPio, long unclaimedMmio) {
 
@@ -27,6 +29,15 @@ public record ExitStatsSnapshot(int vcpu, long[] count, long[] totalNanos, long[
         long total = 0;
         for (long c : count) {
             total += c;
+        }
+        return total;
+    }
+
+    /** {@return exits of every reason that were timed} */
+    public long totalTimed() {
+        long total = 0;
+        for (long t : timed) {
+            total += t;
         }
         return total;
     }
@@ -64,6 +75,7 @@ public record ExitStatsSnapshot(int vcpu, long[] count, long[] totalNanos, long[
         ExitStatsSnapshot first = parts.get(0);
         int reasons = first.count.length;
         long[] count = new long[reasons];
+        long[] timed = new long[reasons];
         long[] total = new long[reasons];
         long[] min = new long[reasons];
         long[] max = new long[reasons];
@@ -81,6 +93,7 @@ public record ExitStatsSnapshot(int vcpu, long[] count, long[] totalNanos, long[
         for (ExitStatsSnapshot p : parts) {
             for (int r = 0; r < reasons; r++) {
                 count[r] += p.count[r];
+                timed[r] += p.timed[r];
                 total[r] += p.totalNanos[r];
                 min[r] = Math.min(min[r], p.minNanos[r]);
                 max[r] = Math.max(max[r], p.maxNanos[r]);
@@ -97,6 +110,6 @@ public record ExitStatsSnapshot(int vcpu, long[] count, long[] totalNanos, long[
             unPio += p.unclaimedPio;
             unMmio += p.unclaimedMmio;
         }
-        return new ExitStatsSnapshot(-1, count, total, min, max, h, ports, portNs, mmio, mmioNs, unPio, unMmio);
+        return new ExitStatsSnapshot(-1, count, timed, total, min, max, h, ports, portNs, mmio, mmioNs, unPio, unMmio);
     }
 }

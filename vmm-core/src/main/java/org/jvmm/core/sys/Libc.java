@@ -16,6 +16,11 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  * The libc calls jvmm makes, as downcall handles resolved once. Calls that can fail take a
  * {@link CallState} that captures errno for the calling thread, and return the raw result; callers
  * check it with {@link CallState#check}. Nothing here allocates on the call itself.
+ *
+ * <p>Each handle lives in a holder class of its own, created on the first call: linking a
+ * downcall generates code, tens of milliseconds each on a cold JVM (far more under emulation), and
+ * a run reaches its first {@code KVM_RUN} needing a third of them. A holder's field is still a
+ * {@code static final} constant to the JIT, so the calls inline as before.
  */
 @SuppressWarnings("restricted")
 public final class Libc {
@@ -25,42 +30,105 @@ public final class Libc {
     private static final Linker.Option ERRNO = Linker.Option.captureCallState("errno");
 
     // open(const char *, int, ...) and ioctl(int, unsigned long, ...) are variadic.
-    private static final MethodHandle OPEN = downcall("open",
-            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT), ERRNO, Linker.Option.firstVariadicArg(2));
-    private static final MethodHandle CLOSE = downcall("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT), ERRNO);
-    private static final MethodHandle IOCTL_LONG = downcall("ioctl",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG), ERRNO, Linker.Option.firstVariadicArg(2));
-    private static final MethodHandle IOCTL_PTR = downcall("ioctl",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS), ERRNO, Linker.Option.firstVariadicArg(2));
-    private static final MethodHandle IOCTL_LONG_NO_ERRNO = downcall("ioctl",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG), Linker.Option.firstVariadicArg(2));
-    private static final MethodHandle MMAP = downcall("mmap",
-            FunctionDescriptor.of(ADDRESS, ADDRESS, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG), ERRNO);
-    private static final MethodHandle MUNMAP = downcall("munmap",
-            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG), ERRNO);
-    private static final MethodHandle EVENTFD = downcall("eventfd",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT), ERRNO);
-    private static final MethodHandle READ = downcall("read",
-            FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG), ERRNO);
-    private static final MethodHandle WRITE = downcall("write",
-            FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG), ERRNO);
-    private static final MethodHandle PREAD = downcall("pread",
-            FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG), ERRNO);
-    private static final MethodHandle STRERROR = downcall("strerror", FunctionDescriptor.of(ADDRESS, JAVA_INT));
-    private static final MethodHandle GETTID = downcall("gettid", FunctionDescriptor.of(JAVA_INT));
-    private static final MethodHandle GETPID = downcall("getpid", FunctionDescriptor.of(JAVA_INT));
-    private static final MethodHandle TGKILL = downcall("tgkill",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT), ERRNO);
-    private static final MethodHandle PTHREAD_SIGMASK = downcall("pthread_sigmask",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS));
-    private static final MethodHandle SIGTIMEDWAIT = downcall("sigtimedwait",
-            FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS), ERRNO);
-    private static final MethodHandle ISATTY = downcall("isatty", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
-    private static final MethodHandle TCGETATTR = downcall("tcgetattr",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS), ERRNO);
-    private static final MethodHandle TCSETATTR = downcall("tcsetattr",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS), ERRNO);
-    private static final MethodHandle CFMAKERAW = downcall("cfmakeraw", FunctionDescriptor.ofVoid(ADDRESS));
+
+    private static final class OpenCall {
+        static final MethodHandle HANDLE = downcall("open",
+                FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT), ERRNO, Linker.Option.firstVariadicArg(2));
+    }
+
+    private static final class CloseCall {
+        static final MethodHandle HANDLE = downcall("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT), ERRNO);
+    }
+
+    private static final class IoctlLongCall {
+        static final MethodHandle HANDLE = downcall("ioctl",
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG), ERRNO, Linker.Option.firstVariadicArg(2));
+    }
+
+    private static final class IoctlPtrCall {
+        static final MethodHandle HANDLE = downcall("ioctl",
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS), ERRNO, Linker.Option.firstVariadicArg(2));
+    }
+
+    private static final class IoctlLongNoErrnoCall {
+        static final MethodHandle HANDLE = downcall("ioctl",
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG), Linker.Option.firstVariadicArg(2));
+    }
+
+    private static final class MmapCall {
+        static final MethodHandle HANDLE = downcall("mmap",
+                FunctionDescriptor.of(ADDRESS, ADDRESS, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG), ERRNO);
+    }
+
+    private static final class MunmapCall {
+        static final MethodHandle HANDLE = downcall("munmap",
+                FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG), ERRNO);
+    }
+
+    private static final class EventfdCall {
+        static final MethodHandle HANDLE = downcall("eventfd",
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT), ERRNO);
+    }
+
+    private static final class ReadCall {
+        static final MethodHandle HANDLE = downcall("read",
+                FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG), ERRNO);
+    }
+
+    private static final class WriteCall {
+        static final MethodHandle HANDLE = downcall("write",
+                FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG), ERRNO);
+    }
+
+    private static final class PreadCall {
+        static final MethodHandle HANDLE = downcall("pread",
+                FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG), ERRNO);
+    }
+
+    private static final class StrerrorCall {
+        static final MethodHandle HANDLE = downcall("strerror", FunctionDescriptor.of(ADDRESS, JAVA_INT));
+    }
+
+    private static final class GettidCall {
+        static final MethodHandle HANDLE = downcall("gettid", FunctionDescriptor.of(JAVA_INT));
+    }
+
+    private static final class GetpidCall {
+        static final MethodHandle HANDLE = downcall("getpid", FunctionDescriptor.of(JAVA_INT));
+    }
+
+    private static final class TgkillCall {
+        static final MethodHandle HANDLE = downcall("tgkill",
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT), ERRNO);
+    }
+
+    private static final class PthreadSigmaskCall {
+        static final MethodHandle HANDLE = downcall("pthread_sigmask",
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS));
+    }
+
+    private static final class SigtimedwaitCall {
+        static final MethodHandle HANDLE = downcall("sigtimedwait",
+                FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS), ERRNO);
+    }
+
+    private static final class IsattyCall {
+        static final MethodHandle HANDLE = downcall("isatty", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+    }
+
+    private static final class TcgetattrCall {
+        static final MethodHandle HANDLE = downcall("tcgetattr",
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS), ERRNO);
+    }
+
+    private static final class TcsetattrCall {
+        static final MethodHandle HANDLE = downcall("tcsetattr",
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS), ERRNO);
+    }
+
+    private static final class CfmakerawCall {
+        static final MethodHandle HANDLE = downcall("cfmakeraw", FunctionDescriptor.ofVoid(ADDRESS));
+    }
 
     /** open(2) flag: read and write. */
     public static final int O_RDWR = 2;
@@ -117,7 +185,7 @@ public final class Libc {
      */
     public static int open(CallState state, MemorySegment path, int flags) {
         try {
-            return (int) OPEN.invokeExact(state.segment(), path, flags, 0);
+            return (int) OpenCall.HANDLE.invokeExact(state.segment(), path, flags, 0);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -132,7 +200,7 @@ public final class Libc {
      */
     public static int close(CallState state, int fd) {
         try {
-            return (int) CLOSE.invokeExact(state.segment(), fd);
+            return (int) CloseCall.HANDLE.invokeExact(state.segment(), fd);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -149,7 +217,7 @@ public final class Libc {
      */
     public static int ioctl(CallState state, int fd, long request, long arg) {
         try {
-            return (int) IOCTL_LONG.invokeExact(state.segment(), fd, request, arg);
+            return (int) IoctlLongCall.HANDLE.invokeExact(state.segment(), fd, request, arg);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -166,7 +234,7 @@ public final class Libc {
      */
     public static int ioctl(CallState state, int fd, long request, MemorySegment arg) {
         try {
-            return (int) IOCTL_PTR.invokeExact(state.segment(), fd, request, arg);
+            return (int) IoctlPtrCall.HANDLE.invokeExact(state.segment(), fd, request, arg);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -183,7 +251,7 @@ public final class Libc {
      */
     public static int ioctlNoErrno(int fd, long request, long arg) {
         try {
-            return (int) IOCTL_LONG_NO_ERRNO.invokeExact(fd, request, arg);
+            return (int) IoctlLongNoErrnoCall.HANDLE.invokeExact(fd, request, arg);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -202,7 +270,7 @@ public final class Libc {
      */
     public static MemorySegment mmap(CallState state, long length, int prot, int flags, int fd, long offset) {
         try {
-            return (MemorySegment) MMAP.invokeExact(state.segment(), MemorySegment.NULL, length, prot, flags, fd, offset);
+            return (MemorySegment) MmapCall.HANDLE.invokeExact(state.segment(), MemorySegment.NULL, length, prot, flags, fd, offset);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -218,7 +286,7 @@ public final class Libc {
      */
     public static int munmap(CallState state, MemorySegment address, long length) {
         try {
-            return (int) MUNMAP.invokeExact(state.segment(), address, length);
+            return (int) MunmapCall.HANDLE.invokeExact(state.segment(), address, length);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -234,7 +302,7 @@ public final class Libc {
      */
     public static int eventfd(CallState state, int initial, int flags) {
         try {
-            return (int) EVENTFD.invokeExact(state.segment(), initial, flags);
+            return (int) EventfdCall.HANDLE.invokeExact(state.segment(), initial, flags);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -251,7 +319,7 @@ public final class Libc {
      */
     public static long read(CallState state, int fd, MemorySegment buffer, long count) {
         try {
-            return (long) READ.invokeExact(state.segment(), fd, buffer, count);
+            return (long) ReadCall.HANDLE.invokeExact(state.segment(), fd, buffer, count);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -268,7 +336,7 @@ public final class Libc {
      */
     public static long write(CallState state, int fd, MemorySegment buffer, long count) {
         try {
-            return (long) WRITE.invokeExact(state.segment(), fd, buffer, count);
+            return (long) WriteCall.HANDLE.invokeExact(state.segment(), fd, buffer, count);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -286,7 +354,7 @@ public final class Libc {
      */
     public static long pread(CallState state, int fd, MemorySegment buffer, long count, long offset) {
         try {
-            return (long) PREAD.invokeExact(state.segment(), fd, buffer, count, offset);
+            return (long) PreadCall.HANDLE.invokeExact(state.segment(), fd, buffer, count, offset);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -300,7 +368,7 @@ public final class Libc {
      */
     public static String strerror(int errno) {
         try {
-            MemorySegment text = (MemorySegment) STRERROR.invokeExact(errno);
+            MemorySegment text = (MemorySegment) StrerrorCall.HANDLE.invokeExact(errno);
             return text.reinterpret(256).getString(0);
         } catch (Throwable t) {
             throw rethrow(t);
@@ -310,7 +378,7 @@ public final class Libc {
     /** {@return the calling thread's kernel thread id} */
     public static int gettid() {
         try {
-            return (int) GETTID.invokeExact();
+            return (int) GettidCall.HANDLE.invokeExact();
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -319,7 +387,7 @@ public final class Libc {
     /** {@return the process id} */
     public static int getpid() {
         try {
-            return (int) GETPID.invokeExact();
+            return (int) GetpidCall.HANDLE.invokeExact();
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -336,7 +404,7 @@ public final class Libc {
      */
     public static int tgkill(CallState state, int tgid, int tid, int signal) {
         try {
-            return (int) TGKILL.invokeExact(state.segment(), tgid, tid, signal);
+            return (int) TgkillCall.HANDLE.invokeExact(state.segment(), tgid, tid, signal);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -352,7 +420,7 @@ public final class Libc {
      */
     public static int pthreadSigmask(int how, MemorySegment set, MemorySegment previous) {
         try {
-            return (int) PTHREAD_SIGMASK.invokeExact(how, set, previous);
+            return (int) PthreadSigmaskCall.HANDLE.invokeExact(how, set, previous);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -368,7 +436,7 @@ public final class Libc {
      */
     public static int sigtimedwait(CallState state, MemorySegment set, MemorySegment timeout) {
         try {
-            return (int) SIGTIMEDWAIT.invokeExact(state.segment(), set, MemorySegment.NULL, timeout);
+            return (int) SigtimedwaitCall.HANDLE.invokeExact(state.segment(), set, MemorySegment.NULL, timeout);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -382,7 +450,7 @@ public final class Libc {
      */
     public static int isatty(int fd) {
         try {
-            return (int) ISATTY.invokeExact(fd);
+            return (int) IsattyCall.HANDLE.invokeExact(fd);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -398,7 +466,7 @@ public final class Libc {
      */
     public static int tcgetattr(CallState state, int fd, MemorySegment termios) {
         try {
-            return (int) TCGETATTR.invokeExact(state.segment(), fd, termios);
+            return (int) TcgetattrCall.HANDLE.invokeExact(state.segment(), fd, termios);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -415,7 +483,7 @@ public final class Libc {
      */
     public static int tcsetattr(CallState state, int fd, int action, MemorySegment termios) {
         try {
-            return (int) TCSETATTR.invokeExact(state.segment(), fd, action, termios);
+            return (int) TcsetattrCall.HANDLE.invokeExact(state.segment(), fd, action, termios);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -429,7 +497,7 @@ public final class Libc {
      */
     public static void cfmakeraw(MemorySegment termios) {
         try {
-            CFMAKERAW.invokeExact(termios);
+            CfmakerawCall.HANDLE.invokeExact(termios);
         } catch (Throwable t) {
             throw rethrow(t);
         }

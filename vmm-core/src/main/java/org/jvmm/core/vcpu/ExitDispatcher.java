@@ -47,12 +47,20 @@ public final class ExitDispatcher {
     }
 
     /**
-     * {@return whether {@link #dispatch} reads its {@code exitNanos} argument} The vCPU loop reads the
-     * clock for it only then: where the clock is not the TSC (kvm-clock in a VM) one read costs
-     * more than the whole dispatch.
+     * The vCPU loop's clock read when {@code KVM_RUN} returns: {@link System#nanoTime()} when this
+     * exit is to be timed, else {@link ExitStats#UNTIMED}. A tracing listener times every exit; the
+     * accounting times the sample {@link ExitStats#shouldTime} picks, and nothing when it is off.
+     * Where the clock is not the TSC (kvm-clock in a VM) one read costs more than a whole dispatch,
+     * which is why most exits are counted without one.
+     *
+     * @param run the exit just returned
+     * @return the time to pass to {@link #dispatch}
      */
-    public boolean timesExits() {
-        return stats.enabled() || listener != null;
+    public long exitClock(KvmRun run) {
+        if (listener != null || (stats.enabled() && stats.shouldTime(run.exitReasonCode()))) {
+            return System.nanoTime();
+        }
+        return ExitStats.UNTIMED;
     }
 
     /** {@return the accounting this dispatcher records into} */
@@ -64,8 +72,8 @@ public final class ExitDispatcher {
      * Handles the exit described by {@code run}.
      *
      * @param run        the exit
-     * @param exitNanos  {@link System#nanoTime()} when KVM_RUN returned, for the handling time;
-     *                   ignored (any value) when {@link #timesExits()} is false
+     * @param exitNanos  what {@link #exitClock} returned for it: {@link System#nanoTime()} when
+     *                   KVM_RUN returned, or {@link ExitStats#UNTIMED} to count the exit untimed
      * @return {@link #CONTINUE} or {@link #STOP}
      */
     public int dispatch(KvmRun run, long exitNanos) {
@@ -86,15 +94,15 @@ public final class ExitDispatcher {
         } else {
             action = STOP;
         }
-        ExitListener l = listener;
-        if (stats.enabled() || l != null) {
-            long nanos = System.nanoTime() - exitNanos;
+        long nanos = ExitStats.UNTIMED;
+        if (exitNanos != ExitStats.UNTIMED) {
+            nanos = System.nanoTime() - exitNanos;
+            ExitListener l = listener;
             if (l != null) {
                 l.exitHandled(stats.vcpu(), run, code, nanos);
             }
-            if (!stats.enabled()) {
-                return action;
-            }
+        }
+        if (stats.enabled()) {
             stats.record(code, nanos);
             if (port >= 0) {
                 stats.recordPort(port, nanos, unclaimed);

@@ -16,7 +16,7 @@ import org.jvmm.core.testing.RecordingDevice;
 import org.jvmm.core.testing.RequiresKvm;
 import org.jvmm.core.testing.TestMachine;
 import org.jvmm.core.vcpu.Vcpu;
-import org.jvmm.core.vcpu.VcpuExit;
+import org.jvmm.core.vcpu.VcpuStop;
 
 /**
  * Boots the project's multiboot guest (guests/bin/multiboot.elf, built from guests/multiboot) with
@@ -44,7 +44,7 @@ class MultibootGuestTest {
             VcpuFd vcpu = m.vcpu(0);
             MultibootBoot.setEntryState(vcpu, layout);
 
-            VcpuExit exit = Guests.runToEnd(new Vcpu(vcpu, m.dispatcher(0)));
+            VcpuStop exit = Guests.runToEnd(new Vcpu(vcpu, m.dispatcher(0)));
             String log = uart.output().replace("\r", "");
             System.out.println("---- multiboot guest ----\n" + log + "---- end ----");
             assertEquals(ExitReason.HLT, exit.reason(), exit + "\n" + log);

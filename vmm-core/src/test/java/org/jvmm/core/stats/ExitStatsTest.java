@@ -1,6 +1,8 @@
 package org.jvmm.core.stats;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import org.jvmm.core.kvm.ExitReason;
@@ -91,5 +93,75 @@ class ExitStatsTest {
         ExitStatsSnapshot m = ExitStatsSnapshot.merge(List.of(a.snapshot()));
         assertEquals(-1, m.vcpu());
         assertEquals(1, m.totalExits());
+    }
+
+    @Test
+    void untimedExitsAreCountedAndTotalsScaledFromTheTimedOnes() {
+        ExitStats stats = new ExitStats(0, 1);
+        int io = ExitReason.IO.code();
+        stats.record(io, 100);
+        stats.recordPort(0x10, 100, false);
+        stats.record(io, 300);
+        stats.recordPort(0x10, 300, false);
+        for (int i = 0; i < 8; i++) {
+            stats.record(io, ExitStats.UNTIMED);
+            stats.recordPort(0x10, ExitStats.UNTIMED, false);
+        }
+        stats.record(ExitReason.MMIO.code(), 50);
+        stats.recordMmio(0, 50);
+        stats.record(ExitReason.MMIO.code(), ExitStats.UNTIMED);
+        stats.recordMmio(0, ExitStats.UNTIMED);
+        ExitStatsSnapshot s = stats.snapshot();
+        assertEquals(10, s.exits(io));
+        assertEquals(2, s.timed()[io]);
+        assertEquals(2000, s.totalNanos()[io], "400 ns over 2 timed exits, 10 exits in all");
+        assertEquals(100, s.minNanos()[io]);
+        assertEquals(300, s.maxNanos()[io]);
+        assertEquals(2, s.histograms()[io].count(), "the histogram is the sample's");
+        assertEquals(10, s.portExits()[0x10]);
+        assertEquals(2000, s.portNanos()[0x10], "a port's time scales with the port-I/O reason's sample");
+        assertEquals(2, s.mmioExits()[0]);
+        assertEquals(100, s.mmioNanos()[0]);
+        assertEquals(3, s.totalTimed());
+    }
+
+    /** How often {@code shouldTime} says yes to each of two exit kinds that take turns. */
+    private static int[] timedOfAlternatingKinds(ExitStats stats, int exits) {
+        int[] timed = new int[2];
+        for (int i = 0; i < exits; i++) {
+            int kind = i & 1;
+            if (stats.shouldTime(ExitReason.IO.code())) {
+                timed[kind]++;
+                stats.record(ExitReason.IO.code(), 1);
+            } else {
+                stats.record(ExitReason.IO.code(), ExitStats.UNTIMED);
+            }
+        }
+        return timed;
+    }
+
+    @Test
+    void samplingDoesNotLineUpWithAPeriodicGuest() {
+        // A guest polling a UART alternates LSR reads and THR writes: a fixed one-in-16 sample would
+        // time only one of the two. The random gaps time both about equally.
+        ExitStats stats = new ExitStats(0, 0);
+        int[] timed = timedOfAlternatingKinds(stats, 64_000);
+        int expected = 64_000 / ExitStats.DEFAULT_TIMING_INTERVAL / 2;
+        for (int kind = 0; kind < 2; kind++) {
+            assertTrue(Math.abs(timed[kind] - expected) < expected / 8,
+                    "kind " + kind + ": " + timed[kind] + " timed, expected about " + expected);
+        }
+    }
+
+    @Test
+    void theTimingIntervalIsChecked() {
+        ExitStats stats = new ExitStats(0, 0);
+        assertThrows(IllegalArgumentException.class, () -> stats.setTimingInterval(0));
+        assertThrows(IllegalArgumentException.class, () -> stats.setTimingInterval((1 << 20) + 1));
+        stats.setTimingInterval(4);
+        assertEquals(4, stats.timingInterval());
+        int[] timed = timedOfAlternatingKinds(stats, 40_000);
+        int total = timed[0] + timed[1];
+        assertTrue(Math.abs(total - 10_000) < 1_000, total + " timed of 40000 at one in 4");
     }
 }

@@ -82,22 +82,22 @@ class ExitDispatcherAllocationTest {
         run.setExitReason(ExitReason.IO.code());
         run.setIo(KvmRun.IO_OUT, 1, 0x3f8, 1, DATA);
         run.setIoValue(0, 'x');
-        dispatcher.dispatch(run, dispatcher.timesExits() ? System.nanoTime() : 0);
+        dispatcher.dispatch(run, dispatcher.exitClock(run));
         run.setIo(KvmRun.IO_IN, 1, 0x3fd, 1, DATA);
-        dispatcher.dispatch(run, dispatcher.timesExits() ? System.nanoTime() : 0);
+        dispatcher.dispatch(run, dispatcher.exitClock(run));
         run.setIo(KvmRun.IO_OUT, 1, 0x3f8, 3, DATA); // rep outsb of three bytes
         run.setIoValue(0, 'y');
         run.setIoValue(1, 'y');
         run.setIoValue(2, 'y');
-        dispatcher.dispatch(run, dispatcher.timesExits() ? System.nanoTime() : 0);
+        dispatcher.dispatch(run, dispatcher.exitClock(run));
         run.setIo(KvmRun.IO_IN, 2, 0x80, 1, DATA); // unclaimed: all ones
-        dispatcher.dispatch(run, dispatcher.timesExits() ? System.nanoTime() : 0);
+        dispatcher.dispatch(run, dispatcher.exitClock(run));
         run.setExitReason(ExitReason.MMIO.code());
         run.setMmio(0xd000_0050L, 4, true, 0x51);
-        dispatcher.dispatch(run, dispatcher.timesExits() ? System.nanoTime() : 0);
+        dispatcher.dispatch(run, dispatcher.exitClock(run));
         run.setMmio(0xd000_0070L, 4, false, 0);
-        dispatcher.dispatch(run, dispatcher.timesExits() ? System.nanoTime() : 0);
+        dispatcher.dispatch(run, dispatcher.exitClock(run));
         run.setExitReason(ExitReason.HLT.code());
-        dispatcher.dispatch(run, dispatcher.timesExits() ? System.nanoTime() : 0);
+        dispatcher.dispatch(run, dispatcher.exitClock(run));
     }
 }

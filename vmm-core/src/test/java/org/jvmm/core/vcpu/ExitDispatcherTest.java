@@ -1,7 +1,6 @@
 package org.jvmm.core.vcpu;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.lang.foreign.Arena;
@@ -109,15 +108,78 @@ class ExitDispatcherTest {
         assertEquals(2, s.portExits()[0x3f8]);
     }
 
+    /** One exit through the loop's protocol: the clock read the dispatcher asks for, then dispatch. */
+    private long loopExit() {
+        long clock = dispatcher.exitClock(run);
+        dispatcher.dispatch(run, clock);
+        return clock;
+    }
+
     @Test
-    void timesExitsOnlyWhenStatsOrAListenerNeedTheTime() {
-        assertTrue(dispatcher.timesExits(), "stats are on by default");
-        dispatcher.stats().setEnabled(false);
-        assertFalse(dispatcher.timesExits(), "nothing reads the time: the loop may skip the clock");
-        dispatcher.setListener((vcpu, r, reason, nanos) -> { });
-        assertTrue(dispatcher.timesExits(), "a tracing listener gets the handling time");
+    void countsEveryExitAndTimesAboutOneInTheInterval() {
+        run.setExitReason(ExitReason.IO.code());
+        run.setIo(KvmRun.IO_OUT, 1, 0x3f8, 1, DATA);
+        int exits = 16_000;
+        int clocked = 0;
+        for (int i = 0; i < exits; i++) {
+            clocked += loopExit() == ExitStats.UNTIMED ? 0 : 1;
+        }
+        ExitStatsSnapshot s = stats();
+        assertEquals(exits, s.exits(ExitReason.IO.code()), "every exit is counted");
+        assertEquals(exits, s.portExits()[0x3f8]);
+        assertEquals(clocked, s.timed()[ExitReason.IO.code()], "exactly the exits the loop read the clock for are timed");
+        int expected = exits / ExitStats.DEFAULT_TIMING_INTERVAL;
+        assertTrue(Math.abs(clocked - expected) < expected / 10, clocked + " exits timed, expected about " + expected);
+        assertEquals(clocked, s.histograms()[ExitReason.IO.code()].count(), "the histogram holds the timed exits");
+        assertTrue(s.totalNanos()[ExitReason.IO.code()] > 0, "a total is estimated for all exits");
+    }
+
+    @Test
+    void theFirstExitOfEveryReasonIsTimed() {
+        run.setExitReason(ExitReason.IO.code());
+        run.setIo(KvmRun.IO_OUT, 1, 0x3f8, 1, DATA);
+        for (int i = 0; i < 100; i++) {
+            loopExit();
+        }
+        run.setExitReason(ExitReason.HLT.code());
+        assertTrue(loopExit() != ExitStats.UNTIMED, "a reason seen for the first time gets a time");
+        ExitStatsSnapshot s = stats();
+        assertEquals(1, s.timed()[ExitReason.HLT.code()]);
+        assertTrue(s.minNanos()[ExitReason.HLT.code()] <= s.maxNanos()[ExitReason.HLT.code()]);
+    }
+
+    @Test
+    void anIntervalOfOneTimesEveryExit() {
+        dispatcher.stats().setTimingInterval(1);
+        run.setExitReason(ExitReason.IO.code());
+        run.setIo(KvmRun.IO_OUT, 1, 0x3f8, 1, DATA);
+        for (int i = 0; i < 1000; i++) {
+            assertTrue(loopExit() != ExitStats.UNTIMED);
+        }
+        assertEquals(1000, stats().timed()[ExitReason.IO.code()]);
+    }
+
+    @Test
+    void aListenerGetsEveryExitTimedAndNothingIsReadWhenNothingNeedsIt() {
+        run.setExitReason(ExitReason.IO.code());
+        run.setIo(KvmRun.IO_OUT, 1, 0x3f8, 1, DATA);
+        long[] heard = new long[2];
+        dispatcher.setListener((vcpu, r, reason, nanos) -> {
+            heard[0]++;
+            heard[1] += nanos >= 0 ? 1 : 0;
+        });
+        for (int i = 0; i < 500; i++) {
+            assertTrue(loopExit() != ExitStats.UNTIMED, "a tracing listener needs every handling time");
+        }
+        assertEquals(500, heard[0]);
+        assertEquals(500, heard[1]);
+        assertEquals(500, stats().timed()[ExitReason.IO.code()]);
         dispatcher.setListener(null);
-        assertFalse(dispatcher.timesExits());
+        dispatcher.stats().setEnabled(false);
+        for (int i = 0; i < 500; i++) {
+            assertEquals(ExitStats.UNTIMED, loopExit(), "nothing reads the time: the loop skips the clock");
+        }
+        assertEquals(500, stats().exits(ExitReason.IO.code()), "accounting off: nothing recorded");
     }
 
     @Test

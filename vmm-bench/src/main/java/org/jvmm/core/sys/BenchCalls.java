@@ -1,0 +1,41 @@
+package org.jvmm.core.sys;
+
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.invoke.MethodHandle;
+import org.jvmm.bench.CReference;
+
+/**
+ * Downcalls of vmm-bench shaped exactly like {@link Libc}'s, for the Java side of benchmarks that
+ * compare with C: this class sits in vmm-core's {@code sys} package on the benchmarks jar's class
+ * path so that it can hand {@link CallState}'s capture segment to the call as {@link Libc} does.
+ */
+public final class BenchCalls {
+
+    /** int jvmm_bench_run_noop(int fd, unsigned long request, ...): returns 0 at once. */
+    private static final MethodHandle NOOP = Linker.nativeLinker().downcallHandle(CReference.symbol("jvmm_bench_run_noop"),
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG),
+            Linker.Option.captureCallState("errno"), Linker.Option.firstVariadicArg(2));
+
+    private BenchCalls() {}
+
+    /**
+     * The no-op C call, through a downcall like {@link Libc#ioctl(CallState, int, long, long)}.
+     *
+     * @param state   errno capture of the calling thread
+     * @param fd      passed along
+     * @param request passed along
+     * @param arg     passed along
+     * @return 0
+     */
+    public static int noop(CallState state, int fd, long request, long arg) {
+        try {
+            return (int) NOOP.invokeExact(state.segment(), fd, request, arg);
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
+        }
+    }
+}
