@@ -26,6 +26,7 @@ import org.jvmm.devices.virtio.DeviceStatus;
 import org.jvmm.devices.virtio.VirtioContext;
 import org.jvmm.devices.virtio.VirtioDevice;
 import org.jvmm.devices.virtio.mmio.VirtioMmioTransport;
+import org.jvmm.machine.MemoryMap;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -185,7 +186,7 @@ public class ExitCostBenchmark {
             driveToDriverOk(virtio);
             Bus pio = new Bus("pio");
             pio.register("sink", new AddressRange(SINK_PORT, 1), new Sum());
-            pio.register("serial", Serial.COM1, serial);
+            pio.register("serial", MemoryMap.COM1, serial);
             Bus mmio = new Bus("mmio");
             mmio.register("virtio", new AddressRange(VIRTIO_BASE, VirtioMmioTransport.SIZE), virtio);
             dispatcher = new ExitDispatcher(pio, mmio, new ExitStats(0, mmio.entries().size()));
@@ -226,12 +227,12 @@ public class ExitCostBenchmark {
             switch (exit) {
                 case "pioOutUart" -> {
                     run.setExitReason(ExitReason.IO.code());
-                    run.setIo(KvmRun.IO_OUT, 1, (int) Serial.COM1.base() + Serial.DATA, 1, DATA_OFFSET);
+                    run.setIo(KvmRun.IO_OUT, 1, (int) MemoryMap.COM1.base() + Serial.DATA, 1, DATA_OFFSET);
                     run.setIoValue(0, 'x');
                 }
                 case "pioInLsr" -> {
                     run.setExitReason(ExitReason.IO.code());
-                    run.setIo(KvmRun.IO_IN, 1, (int) Serial.COM1.base() + Serial.LSR, 1, DATA_OFFSET);
+                    run.setIo(KvmRun.IO_IN, 1, (int) MemoryMap.COM1.base() + Serial.LSR, 1, DATA_OFFSET);
                 }
                 case "mmioQueueNotify" -> {
                     run.setExitReason(ExitReason.MMIO.code());

@@ -199,6 +199,7 @@ public final class Vcpu implements AutoCloseable {
         kick.drain();
     }
 
+    /**
      * One exit, all the loop does for it but the pause and stop check: {@code KVM_RUN}, the clock
      * read when this exit is timed, draining a kick, dispatch. Package-private for the benchmark of
      * the Java cost of an exit (vmm-bench), which runs it over a vCPU whose run call is a cheap

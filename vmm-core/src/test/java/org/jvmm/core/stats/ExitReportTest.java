@@ -134,9 +134,9 @@ class ExitReportTest {
         phases.mark(99);
         String report = ExitReport.format(List.of(a.snapshot()), pio, mmio, Map.of(), 1, phases.report());
         assertTrue(report.contains("Phases the guest marked (1 marks, 1 dropped"), report);
-        assertTrue(report.matches("(?s).*\nbefore\s+0\s+0\.000\s+1\s+-\s+IO 1\n.*"), report);
-        assertTrue(report.matches("(?s).*\n7\s+1\s+2\.500\s+3\s+-\s+IO 3\n.*"), report);
-        assertTrue(report.matches("(?s).*\nTotal\s+2\.500\s+4\s+-\n.*"), report);
+        assertTrue(report.matches("(?s).*\nbefore\\s+0\\s+0\\.000\\s+1\\s+-\\s+IO 1\n.*"), report);
+        assertTrue(report.matches("(?s).*\n7\\s+1\\s+2\\.500\\s+3\\s+-\\s+IO 3\n.*"), report);
+        assertTrue(report.matches("(?s).*\nTotal\\s+2\\.500\\s+4\\s+-\n.*"), report);
         assertTrue(report.contains("7        devices: com1 3; vCPUs: 0: 3"), report);
     }
 }
