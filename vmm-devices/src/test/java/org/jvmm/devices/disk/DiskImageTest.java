@@ -114,4 +114,15 @@ class DiskImageTest {
         }
         assertEquals(1000, Files.size(dir.resolve("disk.img")), "never grown or truncated");
     }
+
+    @Test
+    void theTestOnlyNoOpFlushNeedsItsExactConsentValue() {
+        assertNull(System.getProperty(DiskImage.NO_OP_FLUSH_PROPERTY), "the test JVM runs with real flushes");
+        assertFalse(DiskImage.noOpFlush(null));
+        for (String value : new String[] {"", "true", "1", "yes", DiskImage.NO_OP_FLUSH_CONSENT.toUpperCase(),
+                DiskImage.NO_OP_FLUSH_CONSENT + " "}) {
+            assertFalse(DiskImage.noOpFlush(value), "'" + value + "' must not turn flushes off");
+        }
+        assertTrue(DiskImage.noOpFlush(DiskImage.NO_OP_FLUSH_CONSENT));
+    }
 }
