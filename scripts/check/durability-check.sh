@@ -6,11 +6,11 @@
 # the target logs a write only once a FLUSH that followed it has completed, so what is in the log at
 # a point in time is what a disk with a volatile write cache holds on stable storage then.
 # Each trial: a fresh target; `jvmm run` of guests/bin/virtio-blk-write.bin or ata-write.bin, which
-# writes 1 MiB of the test pattern at a trial-specific sector, flushes, prints FLUSHED on COM1 once
+# writes the test pattern (1 MiB; 64 KiB over ATA-PIO) at a trial-specific sector, flushes, prints FLUSHED on COM1 once
 # the flush completed and then reads the range back. The moment FLUSHED arrives the script cuts the
 # power: it logs the mark "cut" (dmsetup message) and SIGKILLs the JVM. Then it removes the target and
 # rebuilds the disk as it stood at the cut with scripts/check/dm-log-replay.py: only writes covered
-# by a FLUSH logged before the mark count. A trial passes when the 1 MiB at that sector holds the
+# by a FLUSH logged before the mark count. A trial passes when those bytes at that sector hold the
 # pattern; it is a harness error when replaying the whole log does not give the data device's
 # content byte for byte (this checks the log reader).
 #
@@ -23,7 +23,8 @@
 # Usage: scripts/check/durability-check.sh [--device virtio-blk|ata-pio|both] [--no-op-flush] [TRIALS]
 #   TRIALS per device, default 100; --device both (the default) runs virtio-blk, then ata-pio.
 # Without /dev/kvm here it re-runs itself inside scripts/env/nested-kvm.sh (take /tmp/jvmm-heavy.lock
-# around it on shared machines); it needs dmsetup (installed with apt-get when missing and root).
+# around it on shared machines); it needs dmsetup, kmod's insmod and losetup (apt-get installs them when
+# missing and root).
 # Prints one line per trial and per device "durability: DEVICE: P/T trials passed ..." with the
 # minimum, median and maximum time from JVM start to the cut and per whole trial; exits 0 when all
 # passed, 1 otherwise, 2 on bad usage or set-up errors, 125 when nested KVM could not run.
@@ -59,11 +60,13 @@ modules=(dm-mod dm-log-writes loop)
 
 # ---------------------------------------------------------------- host side
 if [[ -z ${JVMM_IN_NESTED:-} && ! -w /dev/kvm ]]; then
-  if ! command -v dmsetup >/dev/null; then
-    [[ $(id -u) == 0 ]] || { echo "durability: dmsetup missing (apt-get install dmsetup)" >&2; exit 2; }
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends dmsetup >/dev/null \
-      || { echo "durability: apt-get install dmsetup failed" >&2; exit 2; }
-  fi
+  # The nested guest runs this host's binaries: dmsetup, insmod (kmod), losetup (util-linux).
+  for tool in dmsetup:dmsetup insmod:kmod losetup:util-linux; do
+    command -v "${tool%%:*}" >/dev/null && continue
+    [[ $(id -u) == 0 ]] || { echo "durability: ${tool%%:*} missing (apt-get install ${tool#*:})" >&2; exit 2; }
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${tool#*:}" >/dev/null \
+      || { echo "durability: apt-get install ${tool#*:} failed" >&2; exit 2; }
+  done
   "$root/jvmm" --version >/dev/null || exit 2   # builds the CLI here: the nested guest has no network
   # The modules come from the kernel package nested-kvm.sh boots, not from its initramfs: a module
   # list there would change its hash and rebuild it for every other user of the cache.
@@ -77,10 +80,11 @@ if [[ -z ${JVMM_IN_NESTED:-} && ! -w /dev/kvm ]]; then
   moddir=$cache/durability-modules-$kver
   if [[ ! -s $moddir/order ]]; then
     tmp=$(mktemp -d "$cache/modules.XXXXXX")
-    dpkg-deb --fsys-tarfile "$kdeb" | tar -x -C "$tmp" --wildcards "${modules[@]/#/*/}" 2>/dev/null || true
+    patterns=(); for m in "${modules[@]}"; do patterns+=("*/$m.ko*"); done
+    dpkg-deb --fsys-tarfile "$kdeb" | tar -x -C "$tmp" --wildcards "${patterns[@]}" 2>/dev/null || true
     mkdir -p "$tmp/out"
     for m in "${modules[@]}"; do
-      f=$(find "$tmp/lib" -name "$m.ko*" | head -n1)
+      f=$(find "$tmp" -name "$m.ko*" | head -n1)
       [[ -n $f ]] || { echo "durability: $m is not a module of $kdeb" >&2; rm -rf "$tmp"; exit 2; }
       case $f in *.xz) xz -dc "$f" ;; *.zst) zstd -dcq "$f" ;; *) cat "$f" ;; esac > "$tmp/out/$m.ko"
       for dep in $(tr '\0' '\n' < "$tmp/out/$m.ko" | sed -n 's/^depends=//p' | tr ',' ' '); do
@@ -125,9 +129,11 @@ classpath="$root/vmm-cli/target/vmm-cli.jar"
 for jar in "$root"/vmm-cli/target/lib/*.jar; do classpath="$classpath:$jar"; done
 read -r -a options <<< "${JVMM_DURABILITY_JAVA_OPTS:--Xint -XX:+UseSerialGC -XX:-UsePerfData -XX:SharedArchiveFile=$work/jvmm.jsa}"
 java=("$JAVA_HOME/bin/java" "${options[@]}" --enable-native-access=ALL-UNNAMED -cp "$classpath" org.jvmm.cli.Main)
-size=$((8 << 20))            # 16384 sectors
-bytes=$((1 << 20))           # per trial
-log_size=$((4 << 20))        # 1 MiB of data plus a header sector per logged write
+size=$((4 << 20))            # 8192 sectors
+log_size=$((3 << 20))        # 1 MiB of data plus a header sector per logged write
+# Bytes per trial: ATA-PIO's rep outsl exits once per double word in nested KVM (0.5 ms each).
+bytes_of() { case $1 in virtio-blk) echo $((1 << 20)) ;; ata-pio) echo $((64 << 10)) ;; esac; }
+bytes=$(bytes_of virtio-blk)
 python3 - "$bytes" > "$work/expected" <<'PY'
 import sys
 a = b"0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
@@ -142,7 +148,7 @@ guest_of() { case $1 in virtio-blk) echo virtio-blk-write ;; ata-pio) echo ata-w
 cp "$shm/zero" "$shm/warm-a"; cp "$shm/zero" "$shm/warm-b"
 for d in "${devices[@]}"; do
   warm=0
-  run=(run --payload "$root/guests/bin/$(guest_of "$d").bin" --timeout 300 --arg 0="$bytes"
+  run=(run --payload "$root/guests/bin/$(guest_of "$d").bin" --timeout 300 --arg 0="$(bytes_of "$d")"
        --device "virtio-blk,path=$shm/warm-a" --device "ata-pio,path=$shm/warm-b")
   if [[ -z ${JVMM_DURABILITY_JAVA_OPTS:-} && ! -f $work/jvmm.jsa ]]; then
     "$JAVA_HOME/bin/java" -Xint -XX:+UseSerialGC -XX:-UsePerfData -XX:ArchiveClassesAtExit="$work/jvmm.jsa" \
@@ -152,14 +158,15 @@ for d in "${devices[@]}"; do
   fi
   [[ $warm == 1 ]] || { echo "durability: the complete $d run failed (status $warm):"; head -c 2000 "$work/warm.out"; exit 1; }
 done
-echo "durability: complete runs wrote, flushed and read back $bytes bytes; devices: ${devices[*]}; $trials trials each"
+echo "durability: complete runs wrote, flushed and read back; devices: ${devices[*]}; $trials trials each"
 
 now_ms() { local t=$EPOCHREALTIME; echo $(( ${t%.*} * 1000 + 10#${t#*.} / 1000 )); }   # no fork
 # One trial: DEVICE NUMBER NOOP(0|1). Sets verdict (pass, lost, error) and why, cut_ms, trial_ms.
 trial() {
-  local device=$1 t=$2 noop=$3 start sector out fifo pid flushed line status data log dev jvm_opts=()
+  local device=$1 t=$2 noop=$3 start sector out fifo pid flushed line status data log dev jvm_opts=() bytes
   verdict=error; why=""; cut_ms=0
   start=$(now_ms)
+  bytes=$(bytes_of "$device")
   sector=$(( (t * 8) % (size / 512 - bytes / 512) ))
   data="$shm/data"; log="$shm/log"
   cp "$shm/zero" "$data"; rm -f "$log"; truncate -s "$log_size" "$log"
@@ -172,7 +179,7 @@ trial() {
   out="$work/out.$t"; fifo="$shm/com1.$t"
   : > "$out"; mkfifo "$fifo"
   "${java[@]:0:1}" "${jvm_opts[@]}" "${java[@]:1}" run --payload "$root/guests/bin/$(guest_of "$device").bin" \
-    --timeout 300 --device "$device,path=$dev" --arg 0="$bytes" --arg 4="$sector" > "$fifo" 2> "$work/err.$t" &
+    --timeout 600 --device "$device,path=$dev" --arg 0="$bytes" --arg 4="$sector" > "$fifo" 2> "$work/err.$t" &
   pid=$!
   # The read builtin forks nothing: the cut follows the line within the COM1 flusher's 10 ms.
   flushed=0
@@ -198,11 +205,12 @@ trial() {
     why="replay failed: $(tr '\n' ' ' < "$work/replay.$t")"
   elif ! cmp -s "$shm/all" "$data"; then
     why="replaying the whole log does not give the data device's content: $(cmp "$shm/all" "$data" 2>&1 | head -1)"
-  elif dd if="$shm/at-cut" bs=512 skip="$sector" count=$((bytes / 512)) status=none | cmp -s - "$work/expected"; then
-    verdict=pass; why="sector $sector holds the flushed 1 MiB at the cut"
+  elif dd if="$shm/at-cut" bs=512 skip="$sector" count=$((bytes / 512)) status=none \
+        | cmp -s -n "$bytes" - "$work/expected"; then
+    verdict=pass; why="sector $sector holds the $bytes flushed bytes at the cut"
   else
     verdict=lost
-    why="sector $sector does not hold the flushed 1 MiB at the cut ($(sed -n "s/.*at mark 'cut': //p" "$work/replay.$t"))"
+    why="sector $sector does not hold the $bytes flushed bytes at the cut ($(sed -n "s/.*at mark 'cut': //p" "$work/replay.$t"))"
   fi
   why="$why; JVM status $status"
   trial_ms=$(( $(now_ms) - start ))
