@@ -6,9 +6,9 @@
 # the target logs a write only once a FLUSH that followed it has completed, so what is in the log at
 # a point in time is what a disk with a volatile write cache holds on stable storage then.
 # Each trial: a fresh target; `jvmm run` of guests/bin/virtio-blk-write.bin or ata-write.bin, which
-# writes the test pattern (1 MiB; 64 KiB over ATA-PIO) at a trial-specific sector, flushes, prints FLUSHED on COM1 once
-# the flush completed and then reads the range back. The moment FLUSHED arrives the script cuts the
-# power: it logs the mark "cut" (dmsetup message) and SIGKILLs the JVM. Then it removes the target and
+# writes the test pattern (1 MiB; 64 KiB over ATA-PIO) at a trial-specific sector, flushes, prints
+# FLUSHED on COM1 once the flush completed and then reads the range back. The moment FLUSHED
+# arrives the script cuts the power: it logs the mark "cut" (dmsetup message) and SIGKILLs the JVM. Then it removes the target and
 # rebuilds the disk as it stood at the cut with scripts/check/dm-log-replay.py: only writes covered
 # by a FLUSH logged before the mark count. A trial passes when those bytes at that sector hold the
 # pattern; it is a harness error when replaying the whole log does not give the data device's
