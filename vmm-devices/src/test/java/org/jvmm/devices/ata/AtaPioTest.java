@@ -300,4 +300,21 @@ class AtaPioTest {
         issue(CMD_READ_SECTORS, 1, 1);
         assertArrayEquals(slice(1, 1), readWords(1), "the device still works");
     }
+
+    @Test
+    void flushCacheForcesTheImageAndWritesAloneDoNot() throws Exception {
+        Path path = image(true);
+        attach(path, false);
+        byte[] fresh = new byte[512];
+        new Random(5).nextBytes(fresh);
+        assertEquals(0, org.jvmm.devices.disk.ForceEvents.count(path, () -> {
+            issue(CMD_WRITE_SECTORS, 7, 1);
+            writeWords(fresh);
+        }), "WRITE SECTORS completes into the page cache (a volatile write cache)");
+        for (int command : new int[] {CMD_FLUSH_CACHE, CMD_FLUSH_CACHE_EXT}) {
+            assertEquals(1, org.jvmm.devices.disk.ForceEvents.count(path, () -> issue(command, 0, 0)),
+                    "FLUSH CACHE 0x" + Integer.toHexString(command) + " forces the image once");
+            assertEquals(STATUS_DRDY | STATUS_DSC, status());
+        }
+    }
 }

@@ -125,4 +125,17 @@ class DiskImageTest {
         }
         assertTrue(DiskImage.noOpFlush(DiskImage.NO_OP_FLUSH_CONSENT));
     }
+
+    @Test
+    void flushForcesAWritableImageOnlyAndWritesDoNot() throws Exception {
+        Path file = dir.resolve("force.img");
+        Files.write(file, new byte[4096]);
+        try (DiskImage image = DiskImage.open(file, false)) {
+            assertEquals(0, ForceEvents.count(file, () -> image.write(ByteBuffer.allocate(512), 1)), "a write alone");
+            assertEquals(1, ForceEvents.count(file, image::flush), "flush: one fsync");
+        }
+        try (DiskImage image = DiskImage.open(file, true)) {
+            assertEquals(0, ForceEvents.count(file, image::flush), "nothing to force on a read-only image");
+        }
+    }
 }

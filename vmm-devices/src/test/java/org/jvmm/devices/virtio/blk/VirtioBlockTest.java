@@ -19,6 +19,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.jvmm.devices.disk.ForceEvents;
 import org.jvmm.devices.virtio.DeviceStatus;
 import org.jvmm.devices.virtio.DriverQueue;
 import org.jvmm.devices.virtio.MmioDriver;
@@ -155,9 +156,23 @@ class VirtioBlockTest {
         assertEquals(VirtioBlock.S_OK, status(ro(header(VirtioBlock.T_FLUSH, 0), 16), rw(st, 1)));
     }
 
+    /** Writeback: OUT completes into the page cache, FLUSH forces the image, and so does close. */
+    @Test
+    void flushForcesTheImageAndWritebackWritesDoNot() throws Exception {
+        live(false);
+        long data = guest.put(new byte[512]);
+        long st = guest.alloc(1, 1);
+        assertEquals(0, ForceEvents.count(image, () -> assertEquals(VirtioBlock.S_OK,
+                status(ro(header(VirtioBlock.T_OUT, 3), 16), ro(data, 512), rw(st, 1)))), "OUT in writeback mode");
+        assertEquals(1, ForceEvents.count(image, () -> assertEquals(VirtioBlock.S_OK,
+                status(ro(header(VirtioBlock.T_FLUSH, 0), 16), rw(st, 1)))), "FLUSH");
+        assertEquals(1, ForceEvents.count(image, () -> block.close()), "close");
+        block = null;
+    }
+
     /** VIRTIO 1.2 5.2.6: with FLUSH offered but not negotiated, a completed write is stable. */
     @Test
-    void aDriverWithoutFlushGetsWriteThrough() throws IOException {
+    void aDriverWithoutFlushGetsWriteThrough() throws Exception {
         block = VirtioBlock.open(image, false, "serial-123");
         assertFalse(block.isWriteThrough(), "no driver yet");
         driver = new MmioDriver(guest, block);
@@ -170,7 +185,8 @@ class VirtioBlockTest {
         Arrays.fill(payload, (byte) 0x3c);
         long data = guest.put(payload);
         long st = guest.alloc(1, 1);
-        assertEquals(VirtioBlock.S_OK, status(ro(header(VirtioBlock.T_OUT, 5), 16), ro(data, 512), rw(st, 1)));
+        assertEquals(1, ForceEvents.count(image, () -> assertEquals(VirtioBlock.S_OK,
+                status(ro(header(VirtioBlock.T_OUT, 5), 16), ro(data, 512), rw(st, 1)))), "a write-through OUT is forced");
         assertArrayEquals(payload, Arrays.copyOfRange(file(), 5 * 512, 6 * 512));
         driver.negotiateAll();
         q = driver.setupQueue(0, 16);
