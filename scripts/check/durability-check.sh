@@ -161,10 +161,11 @@ done
 echo "durability: complete runs wrote, flushed and read back; devices: ${devices[*]}; $trials trials each"
 
 now_ms() { local t=$EPOCHREALTIME; echo $(( ${t%.*} * 1000 + 10#${t#*.} / 1000 )); }   # no fork
-# One trial: DEVICE NUMBER NOOP(0|1). Sets verdict (pass, lost, error) and why, cut_ms, trial_ms.
+# One trial: DEVICE NUMBER NOOP(0|1). Sets verdict (pass, lost, error) and why, and the times in ms
+# from its start: setup_ms (target ready), cut_ms (power cut), trial_ms (end); teardown_ms after the cut.
 trial() {
   local device=$1 t=$2 noop=$3 start sector out fifo pid flushed line status data log dev jvm_opts=() bytes
-  verdict=error; why=""; cut_ms=0
+  verdict=error; why=""; cut_ms=0; setup_ms=0; teardown_ms=0
   start=$(now_ms)
   bytes=$(bytes_of "$device")
   sector=$(( (t * 8) % (size / 512 - bytes / 512) ))
@@ -175,6 +176,7 @@ trial() {
   dmsetup create "$target" --table "0 $((size / 512)) log-writes ${loops[0]} ${loops[1]}"
   dev=/dev/mapper/$target
   [[ -b $dev ]] || dev=/dev/dm-$(dmsetup info -c --noheadings -o minor "$target" | tr -d ' ')
+  setup_ms=$(( $(now_ms) - start ))
   [[ $noop == 1 ]] && jvm_opts=("$no_op_flag")
   out="$work/out.$t"; fifo="$shm/com1.$t"
   : > "$out"; mkfifo "$fifo"
@@ -196,6 +198,7 @@ trial() {
   rm -f "$fifo"
   dmsetup remove "$target"; target=""
   losetup -d "${loops[0]}"; losetup -d "${loops[1]}"; loops=()
+  teardown_ms=$(( $(now_ms) - start - cut_ms ))
   if [[ $flushed == 0 ]]; then
     why="the guest never reported FLUSHED (status $status): $(head -c 300 "$work/err.$t")"
   elif [[ $noop != "$(grep -c 'TEST ONLY: -Djvmm.testonly.noOpFlush' "$work/err.$t")" ]]; then
@@ -238,13 +241,14 @@ for device in "${devices[@]}"; do
   for t in $(seq 1 "$trials"); do
     trial "$device" "$t" "$no_op"
     cuts+=("$cut_ms"); totals+=("$trial_ms")
-    echo "trial $t: $device: $verdict: $why; cut $cut_ms ms after the JVM started, trial $trial_ms ms"
+    echo "trial $t: $device: $verdict: $why; cut $cut_ms ms after the trial began (set-up $setup_ms ms)," \
+         "then $teardown_ms ms to remove the target, trial $trial_ms ms"
     if [[ $verdict == pass ]]; then pass=$((pass + 1)); else failed=1; fi
   done
   mode=$([[ $no_op == 1 ]] && echo "TEST-ONLY NO-OP FLUSH" || echo "real flush")
   echo "durability: $device ($mode): $pass/$trials trials passed, power cut right after the guest saw its flush complete" \
        "(all trials $(( ($(now_ms) - start_all) / 1000 )) s)"
-  stats "durability: $device: JVM start to cut" "${cuts[@]}"
+  stats "durability: $device: trial start to cut (set-up, JVM start, guest to FLUSHED)" "${cuts[@]}"
   stats "durability: $device: whole trial (set-up, run, cut, replay)" "${totals[@]}"
 done
 

@@ -102,6 +102,8 @@ class VirtioBlockTest {
         assertEquals(VirtioBlock.MAX_ZEROES_SEGMENTS, driver.readConfig(40, 4));
         assertEquals(VirtioBlock.MAX_ZEROES_SECTORS, driver.readConfig(48, 4));
         long features = driver.deviceFeatures();
+        assertTrue(VirtioFeatures.has(features, VirtioBlock.F_SEG_MAX), "seg_max is valid");
+        assertTrue(VirtioFeatures.has(features, VirtioBlock.F_BLK_SIZE), "blk_size is valid");
         assertTrue(VirtioFeatures.has(features, VirtioBlock.F_FLUSH));
         assertTrue(VirtioFeatures.has(features, VirtioBlock.F_DISCARD));
         assertTrue(VirtioFeatures.has(features, VirtioBlock.F_WRITE_ZEROES));
