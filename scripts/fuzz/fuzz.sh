@@ -57,7 +57,9 @@ for t in "${selected[@]}"; do
   execs=$(sed -n 's/^Done \([0-9]*\) runs.*/\1/p' "$log" | tail -1)
   [ -n "$execs" ] || execs=$(sed -n 's/^#\([0-9]*\).*/\1/p' "$log" | tail -1)
   cov=$(sed -n 's/^#[0-9]*.*cov: \([0-9]*\).*/\1/p' "$log" | tail -1)   # libFuzzer's edge count at the end
-  findings=$(grep -c -e '^== Java Exception:' -e 'ERROR: libFuzzer:' "$log")
+  # A finding: the input Jazzer saved, or (JUnit mode) the FuzzTestFindingException Surefire reports.
+  findings=$(grep -c -e 'Test unit written to' -e '^== Java Exception:' "$log")
+  if [ "$findings" -eq 0 ] && grep -q -e 'FuzzTestFindingException' -e 'ERROR: libFuzzer:' "$log"; then findings=1; fi
   # Surefire's line for the class: "Tests run: N, ... -- in <class>"; none when Maven selected nothing.
   ran=$(sed -n "s/.*Tests run: \([0-9]*\),.* -- in ${test%%#*}\$/\1/p" "$log" | tail -1)
   if [ "$rc" -ne 0 ] && [ "$findings" -eq 0 ]; then
@@ -68,7 +70,7 @@ for t in "${selected[@]}"; do
     status="ERROR (zero executions: the fuzzer did not run)"
   elif [ "$findings" -ne 0 ]; then
     status="FINDING"
-    grep -m1 -A3 -e '^== Java Exception:' "$log"
+    grep -m1 -A3 -e '^== Java Exception:' -e '^com.code_intelligence.jazzer.junit.FuzzTestFindingException' "$log"
     grep -e 'Test unit written to' -e 'Inputs/' "$log" | head -3
   else
     status="ok"
