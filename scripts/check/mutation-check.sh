@@ -16,7 +16,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 . scripts/env/find-jdk.sh
 jvmm_find_jdk || exit 1
-QUEUE_FLOOR=100
+QUEUE_FLOOR=91
 
 all=0
 survivors=()
