@@ -135,6 +135,23 @@ class VirtioBlockTest {
         assertArrayEquals(Arrays.copyOfRange(original, 512, 1024), guest.get(dataAndStatus, 512));
     }
 
+    /** Any framing is valid (VIRTIO 1.2 2.7.4): the header and the data of an OUT request in one buffer. */
+    @Test
+    void aWriteWhoseHeaderAndDataShareOneBufferWritesTheDataOnly() throws IOException {
+        live(false);
+        ByteBuffer request = ByteBuffer.allocate(16 + 512).order(ByteOrder.LITTLE_ENDIAN);
+        request.putInt(0, VirtioBlock.T_OUT).putLong(8, 4);
+        for (int i = 0; i < 512; i++) {
+            request.put(16 + i, (byte) (i * 7 + 1));
+        }
+        long buffer = guest.put(request.array());
+        long st = guest.alloc(1, 1);
+        assertEquals(VirtioBlock.S_OK, status(ro(buffer, 16 + 512), rw(st, 1)));
+        byte[] expected = original.clone();
+        System.arraycopy(request.array(), 16, expected, 4 * 512, 512);
+        assertArrayEquals(expected, file(), "sector 4 holds the bytes after the header, nothing else changed");
+    }
+
     @Test
     void writesChangeExactlyTheirSectors() throws IOException {
         live(false);
