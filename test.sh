@@ -9,6 +9,12 @@
 #                          which has a real /dev/kvm), on the tree just built, Maven offline.
 #   neither works          CI=true: fail with one line. Otherwise: skip them and say so.
 # JVMM_KVM_TESTS=host|nested|skip forces a path (skip is refused when CI=true).
+#
+# First scripts/env/test-deps.sh installs what the tests use (iasl, chromium, gcc, ... with apt-get;
+# nothing when all are there) and fetches the Debian guest kernel the Linux boot tests boot. After
+# each Maven run the Surefire reports are read for skipped tests (scripts/check/skipped-tests.py):
+# with CI=true any skipped test not on .ci/allowed-skips fails the run, by name; otherwise they are
+# listed.
 set -euo pipefail
 cd "$(dirname "$0")"
 . scripts/env/find-jdk.sh
@@ -19,6 +25,30 @@ jvmm_find_jdk || exit 1
 say() { printf '\ntest.sh: %s\n' "$*"; }
 ci=false
 if [ "${CI:-}" = true ]; then ci=true; fi
+
+if ! scripts/env/test-deps.sh; then
+    if [ "$ci" = true ]; then say "FAILED: scripts/env/test-deps.sh could not provide what the tests need"; exit 1; fi
+    say "scripts/env/test-deps.sh failed: tests that need what is missing will skip"
+fi
+
+# Surefire reports of the run just made: stale ones of an earlier run must not count.
+clear_reports() { rm -rf -- */target/surefire-reports; }
+# Reads them for skipped tests; PART names the run. Fails with CI=true on any not allowed.
+check_skips() {
+    local part=$1 out dirs=()
+    for d in */target/surefire-reports; do [ -d "$d" ] && dirs+=("$d"); done
+    [ "${#dirs[@]}" -gt 0 ] || return 0
+    if out=$(python3 scripts/check/skipped-tests.py .ci/allowed-skips "${dirs[@]}"); then
+        [ -z "$out" ] || printf '%s\n' "$out"
+        return 0
+    fi
+    printf '%s\n' "$out"
+    if [ "$ci" = true ]; then
+        say "FAILED: tests skipped in the $part and not on .ci/allowed-skips: $(grep '^skipped: ' <<< "$out" | cut -d: -f2 | paste -sd, -)"
+        exit 1
+    fi
+    say "warning: tests skipped in the $part (with CI=true this fails): see the lines above"
+}
 
 host_kvm_reason() { # prints why /dev/kvm is not usable here, or nothing
     if [ ! -e /dev/kvm ]; then echo "no /dev/kvm"; return; fi
@@ -56,11 +86,17 @@ fi
 case $mode in
 host)
     say "/dev/kvm is usable on this host: running all tests, KVM tests included, with mvn verify"
-    exec mvn -B -ntp verify "$@"
+    clear_reports
+    mvn -B -ntp verify "$@"
+    check_skips "host run"
+    exit 0
     ;;
 skip)
     say "running the unit tests only; KVM tests SKIPPED ($reason)"
-    exec mvn -B -ntp verify -DexcludedGroups=kvm "$@"
+    clear_reports
+    mvn -B -ntp verify -DexcludedGroups=kvm "$@"
+    check_skips "host run"
+    exit 0
     ;;
 nested) ;;
 *)
@@ -75,7 +111,10 @@ kvm_modules=$(grep -rlE --include='*.java' '@RequiresKvm|@Tag\("kvm"\)' -- */src
 if [ -z "$kvm_modules" ]; then
     if [ "$ci" = true ]; then say "FAILED: no kvm-tagged tests found under */src/test"; exit 1; fi
     say "no kvm-tagged tests found: running the unit tests only"
-    exec mvn -B -ntp verify -DexcludedGroups=kvm "$@"
+    clear_reports
+    mvn -B -ntp verify -DexcludedGroups=kvm "$@"
+    check_skips "host run"
+    exit 0
 fi
 # -am and a lifecycle phase (test, not the bare surefire:test goal): Maven then resolves the other
 # modules of this tree to their target/classes. With the bare goal it takes them from ~/.m2, where
@@ -91,7 +130,9 @@ done
 
 say "$reason here: unit tests on this host, then the KVM tests ($kvm_modules) inside scripts/env/nested-kvm.sh"
 start=$(date +%s)
+clear_reports
 mvn -B -ntp verify -DexcludedGroups=kvm "$@"
+check_skips "host part (unit tests)"
 host_seconds=$(( $(date +%s) - start ))
 say "host build and unit tests passed in ${host_seconds}s; starting nested KVM for the kvm-tagged tests"
 
@@ -116,6 +157,7 @@ run_nested() {
     rc=${PIPESTATUS[0]}
     set -e
 }
+clear_reports
 run_nested "$@"
 for attempt in 2 3; do
     [ "$rc" = 125 ] || break
@@ -147,6 +189,7 @@ if [ "$run" = 0 ] || [ "$skipped" = "$run" ]; then
     say "FAILED: nested KVM ran no KVM tests ($summary)"
     exit 1
 fi
+check_skips "nested-KVM part (kvm-tagged tests)"
 say "KVM tests in nested KVM: $summary (${nested_seconds}s); host part ${host_seconds}s"
 
 # On a host without /dev/kvm, ./jvmm itself goes through nested KVM: its interactive console must too.

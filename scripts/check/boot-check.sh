@@ -9,7 +9,7 @@
 # Exit status: 0 passed, 1 failed, 2 skipped (with the reason printed), 125 nested-kvm could not run.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-env_args=(JVMM_BOOT_TEST=1)
+env_args=()
 for a in "$@"; do
     case $a in
         --full) env_args+=(JVMM_BOOT_FULL=1) ;;

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every Jazzer fuzz target in fuzzing mode for SECONDS each (default 30), one after another,
-# and prints per target the executions and findings. Exits non-zero if any target finds something
-# (or fails to run). A finding is written by Jazzer as a regression seed under
+# and prints per target the executions and findings. Exits non-zero if any target finds something,
+# fails to run, or ran zero executions (a renamed class or method makes Maven run nothing and
+# succeed), and when FILTER matches no target. A finding is written by Jazzer as a regression seed under
 # <module>/src/test/resources/<package>/<Class>Inputs/<method>/: commit it with the fix, and every
 # `mvn verify` replays it from then on. The corpus grows in .cifuzz-corpus/ (ignored by git), so
 # repeated runs continue where the last one stopped.
@@ -30,14 +31,22 @@ for extra in scripts/fuzz/targets.d/*; do   # targets of modules that come later
   [ -f "$extra" ] && while read -r line; do [ -n "$line" ] && targets+=("$line"); done < "$extra"
 done
 
+selected=()
+for t in "${targets[@]}"; do
+  case "${t#* }" in *"$filter"*) selected+=("$t") ;; esac
+done
+if [ "${#selected[@]}" -eq 0 ]; then
+  echo "fuzz: FAILED: no fuzz target matches '$filter'"
+  exit 1
+fi
+
 logs="${TMPDIR:-/tmp}/jvmm-fuzz.$$"
 mkdir -p "$logs"
 failed=0
 summary=()
 start_all=$(date +%s)
-for t in "${targets[@]}"; do
+for t in "${selected[@]}"; do
   module="${t%% *}"; test="${t#* }"
-  case "$test" in *"$filter"*) ;; *) continue ;; esac
   log="$logs/${test##*.}.log"
   echo "== fuzzing $test for ${seconds}s (log: $log)"
   start=$(date +%s)
@@ -49,12 +58,20 @@ for t in "${targets[@]}"; do
   execs=$(sed -n 's/^Done \([0-9]*\) runs.*/\1/p' "$log" | tail -1)
   [ -n "$execs" ] || execs=$(sed -n 's/^#\([0-9]*\).*/\1/p' "$log" | tail -1)
   cov=$(sed -n 's/^#[0-9]*.*cov: \([0-9]*\).*/\1/p' "$log" | tail -1)   # libFuzzer's edge count at the end
-  findings=$(grep -c -e '^== Java Exception:' -e 'ERROR: libFuzzer:' "$log")
+  # A finding: the input Jazzer saved, or (JUnit mode) the FuzzTestFindingException Surefire reports.
+  findings=$(grep -c -e 'Test unit written to' -e '^== Java Exception:' "$log")
+  if [ "$findings" -eq 0 ] && grep -q -e 'FuzzTestFindingException' -e 'ERROR: libFuzzer:' "$log"; then findings=1; fi
+  # Surefire's line for the class: "Tests run: N, ... -- in <class>"; none when Maven selected nothing.
+  ran=$(sed -n "s/.*Tests run: \([0-9]*\),.* -- in ${test%%#*}\$/\1/p" "$log" | tail -1)
   if [ "$rc" -ne 0 ] && [ "$findings" -eq 0 ]; then
     status="ERROR (mvn exit $rc, no finding parsed: see the log)"
+  elif [ "$findings" -eq 0 ] && [ "${ran:-0}" -eq 0 ]; then
+    status="ERROR (Maven ran no test ${test}: renamed or missing?)"
+  elif [ "$findings" -eq 0 ] && [ "${execs:-0}" -eq 0 ]; then
+    status="ERROR (zero executions: the fuzzer did not run)"
   elif [ "$findings" -ne 0 ]; then
     status="FINDING"
-    grep -m1 -A3 -e '^== Java Exception:' "$log"
+    grep -m1 -A3 -e '^== Java Exception:' -e '^com.code_intelligence.jazzer.junit.FuzzTestFindingException' "$log"
     grep -e 'Test unit written to' -e 'Inputs/' "$log" | head -3
   else
     status="ok"

@@ -174,7 +174,7 @@ class CompareReportTest {
     void theHtmlReportRendersInHeadlessChromium() throws IOException, InterruptedException {
         boolean chromium = Files.isExecutable(Path.of("/usr/bin/chromium")) || System.getenv("PATH") != null
                 && java.util.Arrays.stream(System.getenv("PATH").split(":")).anyMatch(d -> Files.isExecutable(Path.of(d, "chromium")));
-        Assumptions.assumeTrue(chromium, "chromium is not installed (scripts/check/check-html-report.sh needs it; not a project requirement)");
+        Assumptions.assumeTrue(chromium, "chromium is not installed (scripts/env/test-deps.sh installs it)");
         Path report = tmp.resolve("compare.html");
         Files.writeString(report, HtmlReport.render(syntheticRows()));
         Path log = tmp.resolve("check.log");

@@ -21,18 +21,19 @@ import org.jvmm.core.memory.RegionGuestMemory;
  * step the line is printable ASCII within its limit; an append either adds exactly the stripped text
  * (after one space) or fails with the error its input calls for and leaves the line unchanged. The
  * finished line is written by {@link LinuxBoot#writeBootParams} to guest memory, NUL-terminated and
- * pointed to by the zero page, or refused as too long for jvmm's command line area; nothing is
- * written outside guest RAM.
+ * pointed to by the zero page, or refused as too long for jvmm's command line area. Writing the
+ * boot parameters changes no guest byte outside the line (with its NUL) and the zero page, and a
+ * refused line changes none: RAM starts every run filled with a marker byte, checked afterwards.
  */
 class CommandLineFuzzTest {
 
     /** RAM from 0 to the end of the command line area: the zero page at 0x7000, the line at 0x20000. */
     private static final long RAM = TestLayout.CMDLINE + TestLayout.CMDLINE_AREA;
-    private static final long GUARD = 4096;
-    private static final byte GUARD_BYTE = (byte) 0xA5;
-    private static final MemorySegment ALL = Arena.global().allocate(RAM + GUARD, 4096).fill(GUARD_BYTE);
-    private static final MemorySegment GUARD_PATTERN = Arena.global().allocate(GUARD).fill(GUARD_BYTE);
-    private static final RegionGuestMemory MEMORY = new RegionGuestMemory(List.of(new GuestRegion(0, ALL.asSlice(0, RAM))));
+    /** What RAM holds where nothing was written: a run restores it where it wrote. */
+    private static final byte FILL = (byte) 0xA5;
+    private static final MemorySegment RAM_SEGMENT = Arena.global().allocate(RAM, 4096).fill(FILL);
+    private static final MemorySegment FILLED = Arena.global().allocate(RAM).fill(FILL);
+    private static final RegionGuestMemory MEMORY = new RegionGuestMemory(List.of(new GuestRegion(0, RAM_SEGMENT)));
 
     @FuzzTest(maxDuration = "30s")
     void build(FuzzedDataProvider data) {
@@ -136,16 +137,39 @@ class CommandLineFuzzTest {
         } catch (BootException e) {
             assertEquals(BootError.CMDLINE_TOO_LONG, e.error(), e.getMessage());
             assertTrue(bytes.length > TestLayout.CMDLINE_AREA, "a line that fits jvmm's area refused: " + e.getMessage());
+            assertFilled(0, RAM, "a refused line");
             return;
         }
+        try {
+            checkPlaced(page, bytes);
+        } finally {
+            MEMORY.slice(TestLayout.CMDLINE, bytes.length).fill(FILL);
+            MEMORY.slice(TestLayout.ZERO_PAGE, ZeroPage.SIZE).fill(FILL);
+        }
+    }
+
+    private static void checkPlaced(ZeroPage page, byte[] bytes) {
+        long zeroPageEnd = TestLayout.ZERO_PAGE + ZeroPage.SIZE;
+        long lineEnd = TestLayout.CMDLINE + bytes.length;
+        assertFilled(0, TestLayout.ZERO_PAGE, "writing the boot parameters");
+        assertFilled(zeroPageEnd, TestLayout.CMDLINE, "writing the boot parameters");
+        assertFilled(lineEnd, RAM, "writing the boot parameters");
         MemorySegment written = MEMORY.slice(TestLayout.CMDLINE, bytes.length);
         assertEquals(-1, written.mismatch(MemorySegment.ofArray(bytes)), "command line in guest memory");
         ByteBuffer zeroPage = ByteBuffer.wrap(page.toBytes()).order(ByteOrder.LITTLE_ENDIAN);
         assertEquals(TestLayout.CMDLINE, Integer.toUnsignedLong(zeroPage.getInt(ZeroPage.CMD_LINE_PTR)));
         assertEquals(0, zeroPage.getInt(ZeroPage.EXT_CMD_LINE_PTR));
-        assertEquals(zeroPage.getInt(ZeroPage.CMD_LINE_PTR),
-                MEMORY.readInt(TestLayout.ZERO_PAGE + ZeroPage.CMD_LINE_PTR), "zero page in guest memory");
-        assertEquals(-1, ALL.asSlice(RAM, GUARD).mismatch(GUARD_PATTERN), "written past guest RAM");
+        assertEquals(-1, MEMORY.slice(TestLayout.ZERO_PAGE, ZeroPage.SIZE).mismatch(MemorySegment.ofArray(page.toBytes())),
+                "zero page in guest memory");
+    }
+
+    /** Guest bytes [from, to) still hold {@link #FILL}. */
+    private static void assertFilled(long from, long to, String what) {
+        long at = MEMORY.slice(from, to - from).mismatch(FILLED.asSlice(0, to - from));
+        if (at >= 0) {
+            throw new AssertionError(String.format("%s changed guest byte 0x%x (0x%02x), outside the command line and"
+                    + " the zero page", what, from + at, MEMORY.readByte(from + at)));
+        }
     }
 
     private static boolean printable(String s) {

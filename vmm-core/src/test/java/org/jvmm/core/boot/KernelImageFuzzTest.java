@@ -21,8 +21,10 @@ import org.jvmm.core.memory.RegionGuestMemory;
  * Parsing returns an image or throws {@link BootException}; a parsed image is self-consistent,
  * loads into guest memory or is refused with KERNEL_OUTSIDE_RAM, puts the file's bytes where it
  * says and zeroes the BSS, and its entry point lies inside what it loaded. The zero page takes its
- * header, and an initrd of any size is placed above it in usable RAM or refused by name. Guard
- * pages around both RAM regions stay untouched.
+ * header, and an initrd of any size is placed above it in usable RAM or refused by name. Loading
+ * writes nothing outside what the kernel occupies (its segments, or the bzImage's protected-mode
+ * part) and a refused load writes nothing at all: both RAM regions start every run filled with a
+ * marker byte, and every byte outside those ranges must still hold it afterwards.
  */
 class KernelImageFuzzTest {
 
@@ -31,17 +33,16 @@ class KernelImageFuzzTest {
     /** High RAM after a hole: [4 MiB, 5 MiB), so ELF segments can straddle a region end or fall in the hole. */
     private static final long HIGH_BASE = 4L << 20;
     private static final long HIGH = 1L << 20;
-    private static final long GUARD = 4096;
-    private static final byte GUARD_BYTE = (byte) 0xA5;
+    /** What RAM holds where nothing was loaded: a run restores it where its load wrote. */
+    private static final byte FILL = (byte) 0xA5;
 
-    // One guest memory for all runs: allocating and zeroing 4 MiB per run would dominate. Loading
-    // writes every byte the checks read, so what earlier runs left behind does not matter.
-    private static final MemorySegment LOW_SEGMENT = guarded(LOW);
-    private static final MemorySegment HIGH_SEGMENT = guarded(HIGH);
+    // One guest memory for all runs: allocating and filling 4 MiB per run would dominate.
+    private static final MemorySegment LOW_SEGMENT = Arena.global().allocate(LOW, 4096).fill(FILL);
+    private static final MemorySegment HIGH_SEGMENT = Arena.global().allocate(HIGH, 4096).fill(FILL);
     private static final RegionGuestMemory MEMORY = new RegionGuestMemory(List.of(
-            new GuestRegion(0, inner(LOW_SEGMENT, LOW)), new GuestRegion(HIGH_BASE, inner(HIGH_SEGMENT, HIGH))));
+            new GuestRegion(0, LOW_SEGMENT), new GuestRegion(HIGH_BASE, HIGH_SEGMENT)));
     private static final E820Map E820 = E820Map.forRam(MEMORY.regions());
-    private static final MemorySegment GUARD_PATTERN = Arena.global().allocate(GUARD).fill(GUARD_BYTE);
+    private static final MemorySegment FILLED = Arena.global().allocate(LOW).fill(FILL);
     private static final MemorySegment ZEROS = Arena.global().allocate(LOW);
 
     /** bzImage setup header fields: offset and width. */
@@ -77,10 +78,21 @@ class KernelImageFuzzTest {
             loaded = kernel.load(MEMORY);
         } catch (BootException e) {
             assertEquals(BootError.KERNEL_OUTSIDE_RAM, e.error(), e.getMessage());
-            assertGuards();
+            assertUnwrittenOutside(List.of(), "a refused load");
             return;
         }
-        assertGuards();
+        List<long[]> occupied = occupied(kernel);
+        try {
+            checkLoad(kernel, loaded, occupied, initrdSize);
+        } finally {
+            for (long[] range : occupied) {
+                restoreFill(range[0], range[1]);
+            }
+        }
+    }
+
+    private static void checkLoad(KernelImage kernel, LoadedKernel loaded, List<long[]> occupied, long initrdSize) {
+        assertUnwrittenOutside(occupied, "loading the kernel");
         assertTrue(loaded.start() <= loaded.entry64() && loaded.entry64() < loaded.end(),
                 "entry 0x" + Long.toHexString(loaded.entry64()) + " outside the loaded kernel " + loaded);
         switch (kernel) {
@@ -245,21 +257,68 @@ class KernelImageFuzzTest {
         }
     }
 
-    private static MemorySegment guarded(long size) {
-        MemorySegment all = Arena.global().allocate(size + 2 * GUARD, 4096);
-        all.fill(GUARD_BYTE);
-        return all;
+    /**
+     * The guest ranges [start, end) a load may write, from the parsed image alone: each ELF
+     * segment's memory, or the bzImage's protected-mode part at the load address.
+     */
+    private static List<long[]> occupied(KernelImage kernel) {
+        List<long[]> ranges = new ArrayList<>();
+        switch (kernel) {
+            case BzImage bz -> ranges.add(new long[] {BzImage.LOAD_ADDRESS, BzImage.LOAD_ADDRESS + bz.protectedModeSize()});
+            case ElfKernel elf -> {
+                for (ElfKernel.Segment s : elf.segments()) {
+                    ranges.add(new long[] {s.physicalAddress(), s.physicalAddress() + s.memorySize()});
+                }
+            }
+        }
+        return ranges;
     }
 
-    private static MemorySegment inner(MemorySegment all, long size) {
-        return all.asSlice(GUARD, size);
+    /** Every RAM byte outside {@code allowed} still holds {@link #FILL}. */
+    private static void assertUnwrittenOutside(List<long[]> allowed, String what) {
+        List<long[]> sorted = new ArrayList<>(allowed);
+        sorted.sort((x, y) -> Long.compare(x[0], y[0]));
+        for (GuestRegion region : MEMORY.regions()) {
+            long end = region.base() + region.size();
+            long from = region.base();
+            for (long[] range : sorted) {
+                long start = Math.max(range[0], region.base());
+                long stop = Math.min(range[1], end);
+                if (stop <= start) {
+                    continue;
+                }
+                assertFilled(from, start, allowed, what);
+                from = Math.max(from, stop);
+            }
+            assertFilled(from, end, allowed, what);
+        }
     }
 
-    private static void assertGuards() {
-        for (MemorySegment all : List.of(LOW_SEGMENT, HIGH_SEGMENT)) {
-            long size = all.byteSize() - 2 * GUARD;
-            assertEquals(-1, all.asSlice(0, GUARD).mismatch(GUARD_PATTERN), "guard page before a region written");
-            assertEquals(-1, all.asSlice(GUARD + size, GUARD).mismatch(GUARD_PATTERN), "guard page after a region written");
+    private static void assertFilled(long from, long to, List<long[]> allowed, String what) {
+        if (from >= to) {
+            return;
+        }
+        long at = MEMORY.slice(from, to - from).mismatch(FILLED.asSlice(0, to - from));
+        if (at >= 0) {
+            throw new AssertionError(String.format("%s wrote guest byte 0x%x, outside %s", what, from + at, describe(allowed)));
+        }
+    }
+
+    private static String describe(List<long[]> ranges) {
+        StringBuilder b = new StringBuilder(ranges.isEmpty() ? "nothing" : "");
+        for (long[] r : ranges) {
+            b.append(String.format("[0x%x, 0x%x) ", r[0], r[1]));
+        }
+        return b.toString().trim();
+    }
+
+    private static void restoreFill(long start, long end) {
+        for (GuestRegion region : MEMORY.regions()) {
+            long from = Math.max(start, region.base());
+            long to = Math.min(end, region.base() + region.size());
+            if (from < to) {
+                MEMORY.slice(from, to - from).fill(FILL);
+            }
         }
     }
 }

@@ -203,4 +203,39 @@ class KernelImageTest {
             assertArrayEquals(text, memory.slice(0xff_f000, text.length).toArray(ValueLayout.JAVA_BYTE));
         }
     }
+
+    // ---- boundaries the mutation run (docs/hardening.md) showed untested ----
+
+    @Test
+    void anElfEntryOneByteAfterItsSegmentIsOutside() {
+        long paddr = 0x100_0000;
+        long vaddr = 0xffff_ffff_8100_0000L;
+        List<TestImages.Load> one = List.of(new TestImages.Load(vaddr, paddr, TestImages.pattern(0x100, 5), 0x100));
+        assertEquals(paddr + 0xff, ElfKernel.parse(TestImages.elf(paddr + 0xff, one)).entry(), "the last byte, physical");
+        assertEquals(paddr + 0xff, ElfKernel.parse(TestImages.elf(vaddr + 0xff, one)).entry(), "the last byte, virtual");
+        assertEquals(BootError.BAD_ELF, errorOf(TestImages.elf(paddr + 0x100, one)), "one past the end, physical");
+        assertEquals(BootError.BAD_ELF, errorOf(TestImages.elf(vaddr + 0x100, one)), "one past the end, virtual");
+    }
+
+    @Test
+    void shortElfFilesGetTheErrorOfWhatIsMissing() {
+        BootException magicOnly = assertThrows(BootException.class,
+                () -> KernelImage.parse(new byte[] {0x7f, 'E', 'L', 'F'}));
+        assertEquals(BootError.TRUNCATED_IMAGE, magicOnly.error(), "the magic alone is an ELF file cut short");
+        assertTrue(magicOnly.getMessage().contains("ELF64 header"), magicOnly.getMessage());
+        List<TestImages.Load> one = List.of(new TestImages.Load(0x100_0000, 0x100_0000, TestImages.pattern(0x100, 3), 0x100));
+        byte[] headerOnly = with(Arrays.copyOf(TestImages.elf(0x100_0000, one), 64), 0x38, 0, 2);
+        assertEquals(BootError.NO_LOADABLE_SEGMENTS, errorOf(headerOnly), "a whole 64-byte header and no program headers");
+    }
+
+    @Test
+    void theOldestBootProtocolJvmmTakesIsAccepted() {
+        byte[] oldest = with(TestImages.bzImage(), 0x206, SetupHeader.MIN_VERSION, 2);
+        assertEquals(SetupHeader.MIN_VERSION, assertInstanceOf(BzImage.class, KernelImage.parse(oldest)).header().version());
+        BootException older = assertThrows(BootException.class,
+                () -> KernelImage.parse(with(TestImages.bzImage(), 0x206, SetupHeader.MIN_VERSION - 1, 2)));
+        assertEquals(BootError.PROTOCOL_TOO_OLD, older.error());
+        assertTrue(older.getMessage().contains(String.format("protocol %d.%02d", (SetupHeader.MIN_VERSION - 1) >> 8,
+                (SetupHeader.MIN_VERSION - 1) & 0xff)), older.getMessage());
+    }
 }

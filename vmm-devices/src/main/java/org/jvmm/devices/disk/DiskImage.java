@@ -27,6 +27,18 @@ public final class DiskImage implements AutoCloseable {
     /** The sector size in bytes. */
     public static final int SECTOR_SIZE = 512;
 
+    /**
+     * TEST ONLY: the system property that makes {@link #flush} return without forcing anything, so
+     * that scripts/check/durability-check.sh can show that its power cut loses unflushed data. It
+     * takes effect only with the value {@value #NO_OP_FLUSH_CONSENT}; any other value is ignored with
+     * a warning, and when it is on every JVM that opens an image logs a warning saying so.
+     */
+    static final String NO_OP_FLUSH_PROPERTY = "jvmm.testonly.noOpFlush";
+    /** The only value of {@value #NO_OP_FLUSH_PROPERTY} that turns the no-op flush on. */
+    static final String NO_OP_FLUSH_CONSENT = "loses-flushed-data-on-power-loss";
+    private static final System.Logger LOG = System.getLogger(DiskImage.class.getName());
+    private static final boolean NO_OP_FLUSH = noOpFlush(System.getProperty(NO_OP_FLUSH_PROPERTY));
+
     private final Path path;
     private final FileChannel channel;
     private final FileLock lock;
@@ -205,7 +217,7 @@ public final class DiskImage implements AutoCloseable {
      * @throws IOException if the sync fails
      */
     public void flush() throws IOException {
-        if (!readOnly) {
+        if (!readOnly && !NO_OP_FLUSH) {
             channel.force(true);
             forces.incrementAndGet();
         }
@@ -219,6 +231,27 @@ public final class DiskImage implements AutoCloseable {
      */
     public long forces() {
         return forces.get();
+    }
+
+    /**
+     * Whether a value of {@value #NO_OP_FLUSH_PROPERTY} turns the test-only no-op flush on: only the
+     * exact consent string does, and then a warning is logged.
+     *
+     * @param value the property's value, or null when it is not set
+     * @return true if {@link #flush} must not force
+     */
+    static boolean noOpFlush(String value) {
+        if (value == null) {
+            return false;
+        }
+        if (!value.equals(NO_OP_FLUSH_CONSENT)) {
+            LOG.log(System.Logger.Level.WARNING, "ignoring -D" + NO_OP_FLUSH_PROPERTY + "=" + value
+                    + ": disk flushes stay real (the test-only switch needs the value " + NO_OP_FLUSH_CONSENT + ")");
+            return false;
+        }
+        LOG.log(System.Logger.Level.WARNING, "TEST ONLY: -D" + NO_OP_FLUSH_PROPERTY + " is set: disk flushes"
+                + " (virtio-blk FLUSH, ATA FLUSH CACHE) return without forcing data to stable storage");
+        return true;
     }
 
     /**

@@ -116,6 +116,17 @@ class DiskImageTest {
     }
 
     @Test
+    void theTestOnlyNoOpFlushNeedsItsExactConsentValue() {
+        assertNull(System.getProperty(DiskImage.NO_OP_FLUSH_PROPERTY), "the test JVM runs with real flushes");
+        assertFalse(DiskImage.noOpFlush(null));
+        for (String value : new String[] {"", "true", "1", "yes", DiskImage.NO_OP_FLUSH_CONSENT.toUpperCase(),
+                DiskImage.NO_OP_FLUSH_CONSENT + " "}) {
+            assertFalse(DiskImage.noOpFlush(value), "'" + value + "' must not turn flushes off");
+        }
+        assertTrue(DiskImage.noOpFlush(DiskImage.NO_OP_FLUSH_CONSENT));
+    }
+
+    @Test
     void flushForcesDataAndMetadataToStableStorage() throws IOException {
         Path path = image(4096);
         RecordingChannel channel = RecordingChannel.open(path, false);

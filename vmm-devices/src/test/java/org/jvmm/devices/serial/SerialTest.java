@@ -375,6 +375,44 @@ class SerialTest {
         assertEquals(0xb0_60, serial.read(LSR, 2), "a 16-bit read at LSR reads LSR and MSR");
     }
 
+    // ---- what the mutation run (docs/hardening.md) showed untested ----
+
+    @Test
+    void anFcrWriteWithoutClearKeepsTheFifoAndTurningTheFifoOnEmptiesTheReceiver() {
+        serial.enqueue(new byte[] {7});
+        out(IIR_FCR, FCR_ENABLE);
+        assertEquals(0, in(LSR) & LSR_DR, "FIFO mode switched on: the byte in the holding register is gone");
+        serial.enqueue(new byte[] {1, 2});
+        out(IIR_FCR, FCR_ENABLE | 0x40);
+        assertEquals(LSR_DR, in(LSR) & LSR_DR, "a new trigger level without CLEAR_RX keeps the bytes");
+        assertEquals(1, in(DATA));
+        assertEquals(2, in(DATA));
+    }
+
+    @Test
+    void aTwoByteWriteTouchesExactlyTwoRegisters() {
+        bus.write(PORT + IER, 2, 0x00_00 | IER_RDA);
+        assertEquals(IER_RDA, in(IER));
+        assertEquals(0x03, in(LCR), "the register after the two is untouched");
+        bus.write(PORT + SCR, 2, 0x1234);
+        assertEquals(0x34, in(SCR));
+    }
+
+    @Test
+    void stateRejectsEveryRegisterOutOfRangeAndTellsStatesApart() {
+        byte[] none = new byte[0];
+        assertThrows(IllegalArgumentException.class, () -> new SerialState(0, 0, 0x100, 0, 0, 0, 0, false, false, none), "lcr");
+        assertThrows(IllegalArgumentException.class, () -> new SerialState(0, 0, 0, 0x20, 0, 0, 0, false, false, none), "mcr");
+        assertThrows(IllegalArgumentException.class, () -> new SerialState(0, 0, 0, 0, 0x100, 0, 0, false, false, none), "msr");
+        assertThrows(IllegalArgumentException.class, () -> new SerialState(0, 0, 0, 0, 0, 0x100, 0, false, false, none), "scr");
+        SerialState a = new SerialState(12, 1, 3, 8, 0xb0, 5, 1, false, true, new byte[] {1});
+        assertEquals(a, new SerialState(12, 1, 3, 8, 0xb0, 5, 1, false, true, new byte[] {1}));
+        assertEquals(a.hashCode(), new SerialState(12, 1, 3, 8, 0xb0, 5, 1, false, true, new byte[] {1}).hashCode());
+        assertNotEquals(a, new SerialState(12, 1, 3, 8, 0xb0, 5, 1, false, true, new byte[] {2}), "FIFO contents");
+        assertNotEquals(a, new SerialState(13, 1, 3, 8, 0xb0, 5, 1, false, true, new byte[] {1}), "divisor");
+        assertNotEquals(a, new SerialState(12, 1, 3, 8, 0xb0, 5, 1, true, true, new byte[] {1}), "overrun");
+    }
+
     private static final class CountingStream extends OutputStream {
         final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         int writes;

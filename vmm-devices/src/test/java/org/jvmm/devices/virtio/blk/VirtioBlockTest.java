@@ -21,6 +21,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.jvmm.devices.disk.DiskImage;
 import org.jvmm.devices.disk.RecordingChannel;
+import org.jvmm.devices.disk.ForceEvents;
 import org.jvmm.devices.virtio.DeviceStatus;
 import org.jvmm.devices.virtio.DriverQueue;
 import org.jvmm.devices.virtio.MmioDriver;
@@ -108,6 +109,8 @@ class VirtioBlockTest {
         assertTrue((long) VirtioBlock.MAX_WRITE_ZEROES_SECTORS * VirtioBlock.MAX_WRITE_ZEROES_SEGMENTS * 512 <= 1 << 20,
                 "a WRITE_ZEROES request writes at most 1 MiB");
         long features = driver.deviceFeatures();
+        assertTrue(VirtioFeatures.has(features, VirtioBlock.F_SEG_MAX), "seg_max is valid");
+        assertTrue(VirtioFeatures.has(features, VirtioBlock.F_BLK_SIZE), "blk_size is valid");
         assertTrue(VirtioFeatures.has(features, VirtioBlock.F_FLUSH));
         assertTrue(VirtioFeatures.has(features, VirtioBlock.F_DISCARD));
         assertTrue(VirtioFeatures.has(features, VirtioBlock.F_WRITE_ZEROES));
@@ -137,6 +140,23 @@ class VirtioBlockTest {
         long dataAndStatus = guest.alloc(513, 8);
         assertEquals(VirtioBlock.S_OK, status(ro(h, 5), ro(h + 5, 11), rw(dataAndStatus, 513)));
         assertArrayEquals(Arrays.copyOfRange(original, 512, 1024), guest.get(dataAndStatus, 512));
+    }
+
+    /** Any framing is valid (VIRTIO 1.2 2.7.4): the header and the data of an OUT request in one buffer. */
+    @Test
+    void aWriteWhoseHeaderAndDataShareOneBufferWritesTheDataOnly() throws IOException {
+        live(false);
+        ByteBuffer request = ByteBuffer.allocate(16 + 512).order(ByteOrder.LITTLE_ENDIAN);
+        request.putInt(0, VirtioBlock.T_OUT).putLong(8, 4);
+        for (int i = 0; i < 512; i++) {
+            request.put(16 + i, (byte) (i * 7 + 1));
+        }
+        long buffer = guest.put(request.array());
+        long st = guest.alloc(1, 1);
+        assertEquals(VirtioBlock.S_OK, status(ro(buffer, 16 + 512), rw(st, 1)));
+        byte[] expected = original.clone();
+        System.arraycopy(request.array(), 16, expected, 4 * 512, 512);
+        assertArrayEquals(expected, file(), "sector 4 holds the bytes after the header, nothing else changed");
     }
 
     @Test
@@ -169,6 +189,20 @@ class VirtioBlockTest {
         assertEquals(0, channel.forcesWithMetadata, "writeback: a write completes unforced");
         assertEquals(VirtioBlock.S_OK, status(ro(header(VirtioBlock.T_FLUSH, 0), 16), rw(st, 1)));
         assertEquals(1, channel.forcesWithMetadata, "FLUSH answered after force(true)");
+    }
+
+    /** Writeback: OUT completes into the page cache, FLUSH forces the image, and so does close. */
+    @Test
+    void flushForcesTheImageAndWritebackWritesDoNot() throws Exception {
+        live(false);
+        long data = guest.put(new byte[512]);
+        long st = guest.alloc(1, 1);
+        assertEquals(0, ForceEvents.count(image, () -> assertEquals(VirtioBlock.S_OK,
+                status(ro(header(VirtioBlock.T_OUT, 3), 16), ro(data, 512), rw(st, 1)))), "OUT in writeback mode");
+        assertEquals(1, ForceEvents.count(image, () -> assertEquals(VirtioBlock.S_OK,
+                status(ro(header(VirtioBlock.T_FLUSH, 0), 16), rw(st, 1)))), "FLUSH");
+        assertEquals(1, ForceEvents.count(image, () -> block.close()), "close");
+        block = null;
     }
 
     /** VIRTIO 1.2 5.2.6: with FLUSH offered but not negotiated, a completed write is stable. */

@@ -492,4 +492,33 @@ class VirtioMmioTransportTest {
         assertEquals(0, driver.read(0x0f0));
         assertEquals(0, driver.read(QUEUE_DESC_LOW), "write-only registers read as zero");
     }
+
+    // ---- what the mutation run (docs/hardening.md) showed untested ----
+
+    @Test
+    void driverFeaturesMayBeWrittenHighWordFirst() {
+        long accepted = FakeDevice.FEATURE_A | VirtioFeatures.bit(VirtioFeatures.VERSION_1);
+        driver.write(STATUS, ACKNOWLEDGE);
+        driver.write(STATUS, ACKNOWLEDGE | DRIVER);
+        driver.write(DRIVER_FEATURES_SEL, 1);
+        driver.write(DRIVER_FEATURES, (int) (accepted >>> 32));
+        driver.write(DRIVER_FEATURES_SEL, 0);
+        driver.write(DRIVER_FEATURES, (int) accepted);
+        driver.write(STATUS, ACKNOWLEDGE | DRIVER | FEATURES_OK);
+        assertEquals(ACKNOWLEDGE | DRIVER | FEATURES_OK, driver.status());
+        assertEquals(accepted, driver.transport.negotiatedFeatures(), "the low word write keeps the high word");
+    }
+
+    @Test
+    void aConfigChangeAfterAResetRaisesNoInterrupt() {
+        live();
+        VirtioContext context = device.context;
+        context.configChanged();
+        assertEquals(VirtioMmioTransport.INT_CONFIG, driver.read(INTERRUPT_STATUS), "while live it interrupts");
+        driver.write(STATUS, 0);
+        int raises = driver.irq.raises;
+        context.configChanged();
+        assertEquals(raises, driver.irq.raises, "a device thread that reports a change after the reset");
+        assertEquals(0, driver.read(INTERRUPT_STATUS));
+    }
 }

@@ -492,4 +492,141 @@ class VirtqueueTest {
         VirtqueueException e = assertThrows(VirtqueueException.class, () -> buffers.collect(q.pop()));
         assertTrue(e.getMessage().contains("is not inside guest memory"), e.getMessage());
     }
+
+    // ---- boundaries and results the mutation run (docs/hardening.md) showed untested ----
+
+    @Test
+    void theSmallestAndLargestSizesAreAccepted() {
+        assertEquals(1, new Virtqueue(1).maxSize());
+        assertEquals(Virtqueue.MAX_SIZE, new Virtqueue(Virtqueue.MAX_SIZE).maxSize());
+        Virtqueue q = new Virtqueue(16);
+        assertTrue(q.setSize(1));
+        assertEquals(1, q.size());
+        assertTrue(q.setSize(16), "the maximum itself");
+        assertEquals(16, q.size());
+    }
+
+    @Test
+    void layoutSettersSayTheyTookTheValueWhileNotReady() {
+        Virtqueue q = new Virtqueue(16);
+        assertTrue(q.setDescriptorTable(0x1000));
+        assertTrue(q.setAvailRing(0x2000));
+        assertTrue(q.setUsedRing(0x3000));
+        assertEquals(0x1000, q.descriptorTable());
+        assertEquals(0x2000, q.availRing());
+        assertEquals(0x3000, q.usedRing());
+    }
+
+    @Test
+    void enablingAReadyQueueAgainSucceedsAndKeepsItsPosition() {
+        DriverQueue d = DriverQueue.allocate(guest, SIZE);
+        Virtqueue q = queue(d, false, false);
+        d.add(ro(0x5000, 1));
+        walk(q.pop());
+        assertTrue(q.enable(guest.memory, false, false));
+        assertEquals(1, q.nextAvail(), "a second enable is not a reset");
+    }
+
+    @Test
+    void hasAvailableSaysWhetherAPopWouldReturnAChain() {
+        DriverQueue d = DriverQueue.allocate(guest, SIZE);
+        Virtqueue notReady = new Virtqueue(SIZE);
+        assertFalse(notReady.hasAvailable());
+        Virtqueue q = queue(d, false, false);
+        assertFalse(q.hasAvailable());
+        d.add(ro(0x5000, 1));
+        assertTrue(q.hasAvailable());
+        walk(q.pop());
+        assertFalse(q.hasAvailable());
+    }
+
+    @Test
+    void usedElementsWrapAroundTheRingAndTheIndicesCount() {
+        DriverQueue d = DriverQueue.allocate(guest, SIZE);
+        Virtqueue q = queue(d, false, false);
+        for (int i = 0; i < 3 * SIZE + 2; i++) {
+            d.add(ro(0x5000 + i, 1));
+            DescriptorChain chain = q.pop();
+            walk(chain);
+            assertEquals(i + 1, q.nextAvail());
+            q.addUsed(chain.head(), 100 + i);
+            assertEquals(i + 1, q.nextUsed());
+            assertEquals(i + 1, d.usedIdx());
+            assertEquals(chain.head(), d.usedId(i), "used element " + i + " sits at ring slot " + i % SIZE);
+            assertEquals(100 + i, d.usedLen(i));
+        }
+    }
+
+    @Test
+    void anIndirectTableAsLongAsTheQueueIsAccepted() {
+        DriverQueue d = DriverQueue.allocate(guest, SIZE);
+        Virtqueue q = queue(d, false, true);
+        long table = guest.alloc(16L * SIZE, 16);
+        for (int i = 0; i < SIZE; i++) {
+            d.descriptorAt(table, i, 0x5000 + i, 1, i < SIZE - 1 ? Virtqueue.DESC_F_NEXT : 0, i + 1);
+        }
+        d.descriptor(0, table, 16 * SIZE, Virtqueue.DESC_F_INDIRECT, 0);
+        d.publish(0);
+        assertEquals(SIZE, walk(q.pop()).size(), "the indirect descriptor itself is not a buffer");
+    }
+
+    @Test
+    void anIndirectTableOfTheLargestLengthIsAccepted() {
+        try (TestGuest big = new TestGuest(3L << 20)) {
+            DriverQueue d = DriverQueue.allocate(big, SIZE);
+            Virtqueue q = new Virtqueue(SIZE);
+            q.setDescriptorTable(d.desc);
+            q.setAvailRing(d.avail);
+            q.setUsedRing(d.used);
+            assertTrue(q.enable(big.memory, false, true));
+            long table = big.alloc(16L * 65536, 16);
+            d.descriptorAt(table, 0, 0x5000, 7, 0, 0);
+            d.descriptor(0, table, 16 * 65536, Virtqueue.DESC_F_INDIRECT, 0);
+            d.publish(0);
+            assertEquals(1, walk(q.pop()).size(), "65536 entries is the limit, not past it");
+        }
+    }
+
+    @Test
+    void chainBuffersFindTheFirstWritableInAnAllWritableChain() {
+        DriverQueue d = DriverQueue.allocate(guest, SIZE);
+        Virtqueue q = queue(d, false, false);
+        long w1 = guest.alloc(2, 8);
+        long w2 = guest.alloc(3, 8);
+        d.add(rw(w1, 2), rw(w2, 3));
+        ChainBuffers buffers = new ChainBuffers(SIZE);
+        buffers.collect(q.pop());
+        assertEquals(0, buffers.firstWritable());
+        assertEquals(0, buffers.readableBytes());
+        assertEquals(5, buffers.writableBytes());
+        buffers.writeTo(guest.memory, 0, java.lang.foreign.MemorySegment.ofArray(new byte[] {1, 2, 3, 4, 5}));
+        assertArrayEquals(new byte[] {1, 2}, guest.get(w1, 2));
+        assertArrayEquals(new byte[] {3, 4, 5}, guest.get(w2, 3));
+    }
+
+    @Test
+    void chainBuffersCopyFromAnOffsetInALaterBufferAndRefuseToGoPastTheEnd() {
+        DriverQueue d = DriverQueue.allocate(guest, SIZE);
+        Virtqueue q = queue(d, false, false);
+        long a = guest.put(new byte[] {1, 2});
+        long b = guest.put(new byte[] {3, 4, 5});
+        long w1 = guest.alloc(2, 8);
+        long w2 = guest.alloc(3, 8);
+        d.add(ro(a, 2), ro(b, 3), rw(w1, 2), rw(w2, 3));
+        ChainBuffers buffers = new ChainBuffers(SIZE);
+        buffers.collect(q.pop());
+        byte[] tail = new byte[2];
+        buffers.readFrom(guest.memory, 3, java.lang.foreign.MemorySegment.ofArray(tail));
+        assertArrayEquals(new byte[] {4, 5}, tail, "the last two readable bytes, in the second buffer");
+        assertThrows(IllegalArgumentException.class,
+                () -> buffers.readFrom(guest.memory, 4, java.lang.foreign.MemorySegment.ofArray(new byte[2])));
+        buffers.writeTo(guest.memory, 3, java.lang.foreign.MemorySegment.ofArray(new byte[] {7, 8}));
+        assertArrayEquals(new byte[] {0, 0}, guest.get(w1, 2), "the first writable buffer untouched");
+        assertArrayEquals(new byte[] {0, 7, 8}, guest.get(w2, 3));
+        assertThrows(IllegalArgumentException.class,
+                () -> buffers.writeTo(guest.memory, 4, java.lang.foreign.MemorySegment.ofArray(new byte[2])));
+        assertEquals(w2, buffers.writableAddress(2), "offset 2 is the second writable buffer's first byte");
+        assertEquals(w1 + 1, buffers.writableAddress(1));
+        assertThrows(IllegalArgumentException.class, () -> buffers.writableAddress(5));
+    }
 }
