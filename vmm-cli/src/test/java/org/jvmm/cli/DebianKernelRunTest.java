@@ -22,7 +22,7 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.jvmm.core.boot.E820Map;
-import org.jvmm.core.boot.VirtioMmioSlot;
+import org.jvmm.machine.MemoryMap;
 
 /**
  * {@code jvmm run --kernel} with Debian's kernel and initramfs (scripts/env/fetch-guest.sh's cache;
@@ -99,7 +99,7 @@ class DebianKernelRunTest {
         List<String> expected = new ArrayList<>(List.of(USER_CMDLINE.split(" ")));
         expected.add("reboot=acpi");
         for (int slot = 0; slot < 3; slot++) {
-            expected.add(VirtioMmioSlot.of(slot).commandLineEntry());
+            expected.add(MemoryMap.virtioSlot(slot).commandLineEntry());
         }
         Matcher line = Pattern.compile("Command line: (.*?)\\r?\\n").matcher(log);
         assertTrue(line.find(), "the kernel's Command line: line");

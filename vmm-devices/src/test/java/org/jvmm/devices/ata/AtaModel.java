@@ -31,6 +31,9 @@ final class AtaModel {
 
     private int count;
     private int lbaLow;
+    private int features;
+    /** SET FEATURES 02h/82h turn it on and off; IDENTIFY word 85 reports it. */
+    private boolean writeCache = true;
     private int lbaMid;
     private int lbaHigh;
     private int device = 0xa0;
@@ -58,6 +61,7 @@ final class AtaModel {
             return;
         }
         switch ((int) Math.clamp(offset, -1, 8)) {
+            case AtaPio.ERROR_FEATURES -> features = v;
             case AtaPio.SECTOR_COUNT -> count = v;
             case AtaPio.LBA_LOW -> lbaLow = v;
             case AtaPio.LBA_MID -> lbaMid = v;
@@ -65,7 +69,7 @@ final class AtaModel {
             case AtaPio.DEVICE -> device = v | 0xa0;
             case AtaPio.STATUS_COMMAND -> command(v);
             default -> {
-                // features, and offsets outside the block: no effect
+                // offsets outside the block: no effect
             }
         }
     }
@@ -170,8 +174,14 @@ final class AtaModel {
                 identify = true;
                 System.arraycopy(identifyData(), 0, data, 0, 512);
             }
-            case AtaPio.CMD_FLUSH_CACHE, AtaPio.CMD_FLUSH_CACHE_EXT, AtaPio.CMD_SET_FEATURES,
-                    AtaPio.CMD_INITIALIZE_DEVICE_PARAMETERS -> {
+            case AtaPio.CMD_SET_FEATURES -> {
+                if (features == AtaPio.FEATURE_ENABLE_WRITE_CACHE) {
+                    writeCache = true;
+                } else if (features == AtaPio.FEATURE_DISABLE_WRITE_CACHE) {
+                    writeCache = false;
+                }
+            }
+            case AtaPio.CMD_FLUSH_CACHE, AtaPio.CMD_FLUSH_CACHE_EXT, AtaPio.CMD_INITIALIZE_DEVICE_PARAMETERS -> {
                 // succeed; nothing to transfer
             }
             default -> abort();
@@ -184,7 +194,7 @@ final class AtaModel {
      * 255), so the data-port comparison then follows the device.
      */
     private byte[] identifyData() {
-        ByteBuffer id = AtaPio.identify(sectors).order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer id = AtaPio.identify(sectors, writeCache).order(ByteOrder.LITTLE_ENDIAN);
         assertEquals(Math.min(sectors, AtaPio.LBA28_SECTORS),
                 Integer.toUnsignedLong(id.getShort(120) & 0xffff | (id.getShort(122) & 0xffff) << 16), "IDENTIFY words 60-61");
         int sum = 0;
