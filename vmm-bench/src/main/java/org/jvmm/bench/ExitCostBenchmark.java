@@ -92,7 +92,7 @@ public class ExitCostBenchmark {
     /** FIOCLEX from asm-generic/ioctls.h: set close-on-exec; always succeeds on an open fd. */
     static final long FIOCLEX = 0x5451;
     static final int SINK_PORT = 0x10;
-    static final long VIRTIO_BASE = 0xd000_0000L;
+    static final long VIRTIO_BASE = MemoryMap.virtioSlot(0).base();
     /** VIRTIO_MMIO_QUEUE_NOTIFY (package-private in the transport). */
     static final int QUEUE_NOTIFY = 0x050;
     static final long DESC = 0x1000;

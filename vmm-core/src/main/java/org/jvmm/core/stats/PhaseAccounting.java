@@ -143,7 +143,7 @@ public final class PhaseAccounting {
      * @return the report; {@link PhaseReport#NONE} when the guest has written no mark
      */
     public synchronized PhaseReport report() {
-        if (!started || (open == BEFORE && dropped == 0)) {
+        if (!started || open == BEFORE) {
             return dropped == 0 ? PhaseReport.NONE : new PhaseReport(List.of(), dropped);
         }
         read(reading);

@@ -61,7 +61,7 @@ final class Breakpoints {
     private static final int EXECUTE = 0, WRITE = 1, ACCESS = 3;
     private static final byte INT3 = (byte) 0xcc;
     /** DR7 bit 10 is reserved and reads as one; GE (bit 9) asks for exact data breakpoints. */
-    private static final long DR7_BASE = 0x600;
+    private static final long DR7_BASE = 1L << 10 | 1L << 9;
 
     /** A slot's owner (the Z packet) and what the slot watches. */
     private record Slot(int type, long address, int kind, long piece, int length, int access) {}
