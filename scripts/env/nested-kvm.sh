@@ -390,12 +390,14 @@ cat "$run/stderr" | tee -a "$run/activity" >&2 & reader_pids+=($!)
 # -cpu max under TCG is an AuthenticAMD CPU with svm + npt, which is what
 # kvm_amd needs; thread=multi gives one host thread per vCPU.
 # JVMM_NESTED_CPU overrides it (e.g. 'qemu64' to see the no-SVM failure path).
+# no_timer_check: on a loaded host TCG can be too slow for the kernel's IO-APIC timer check, which then
+# panics ("IO-APIC + timer doesn't work"); KVM and QEMU guests commonly boot with it.
 kernel_log="quiet loglevel=4"
 if [[ $verbose == 1 ]]; then kernel_log="loglevel=6"; fi
 qemu=(qemu-system-x86_64 -accel tcg,thread=multi -cpu "${JVMM_NESTED_CPU:-max}" -smp "$cpus" -m "$mem"
       -nodefaults -no-user-config -display none -monitor none -no-reboot
       -kernel "$vmlinuz" -initrd "$initrd"
-      -append "console=ttyS0 $kernel_log panic=-1 rdinit=/init"
+      -append "console=ttyS0 $kernel_log panic=-1 no_timer_check rdinit=/init"
       -chardev "file,id=con,path=$run/console.log" -serial chardev:con
       -device virtio-serial-pci,id=vser
       -chardev "file,id=out,path=$run/stdout,append=on" -device virtserialport,bus=vser.0,nr=1,chardev=out,name=stdout
