@@ -52,7 +52,12 @@ public final class VcpuFd implements AutoCloseable {
     private final KvmRun run;
     /** KVM_RUN, except on a vCPU made by {@link #synthetic}. */
     private final RunCall runCall;
-    private final CallState runState = new CallState(arena);
+    /**
+     * KVM_RUN's errno area in an automatic arena, not in {@link #arena}: a downcall that takes a
+     * segment of a shared arena acquires and releases that arena's session around every call (two
+     * atomic updates per exit), while an automatic arena's session needs neither.
+     */
+    private final CallState runState = new CallState(Arena.ofAuto());
     private final MemorySegment interruptArg = arena.allocate(KvmLayouts.INTERRUPT);
 
     VcpuFd(VmFd vm, int id, OwnedFd fd, int mmapSize) {
