@@ -57,7 +57,7 @@ row() { # LABEL REPORT-LINE
 }
 
 ./jvmm run --payload "$hello" >/dev/null 2>&1 || true   # warm-up, and the AOT cache trained here
-echo "memory: on $where, $("$JAVA_HOME/bin/java" -version 2>&1 | head -1); MiB"
+echo "memory: on $where, $("$JAVA_HOME/bin/java" -version 2>&1 | head -1)${JVMM_JAVA_OPTIONS:+, JVMM_JAVA_OPTIONS=$JVMM_JAVA_OPTIONS}; MiB"
 printf '  %-18s %8s %8s %8s %8s %8s %8s\n' "" rss peak guest vmm anon file
 for r in $(seq 1 "$rounds"); do
   rc=0

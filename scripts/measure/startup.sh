@@ -87,7 +87,7 @@ stat() { # FILE: median (min-max)
     printf "%9.1f  (%.1f-%.1f)", m, v[1], v[NR] }'
 }
 median() { sort -n "$1" | awk '{ v[NR] = $1 } END { print NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
-echo "startup: $rounds rounds on $where, $("$JAVA_HOME/bin/java" -version 2>&1 | head -1); ms, median (min-max)"
+echo "startup: $rounds rounds on $where, $("$JAVA_HOME/bin/java" -version 2>&1 | head -1)${JVMM_JAVA_OPTIONS:+, JVMM_JAVA_OPTIONS=$JVMM_JAVA_OPTIONS}; ms, median (min-max)"
 for kind in "java -version" "launcher" "jvmm --version" "run: main" "run: cli" "run: first_run" "run: stop" \
             "run: whole" "run, no AOT: main" "run, no AOT: cli" "run, no AOT: first_run" "run, no AOT: stop" \
             "run, no AOT: whole" "run, default JVM: first_run" "run, default JVM: whole"; do
