@@ -1,7 +1,8 @@
 # Sourced by ./jvmm: the JDK 25+ AOT cache of the CLI (JEP 483/514/515: its classes loaded and
 # linked, its module graph, method profiles, all from a training run), kept beside the jars it was
-# made from as vmm-cli/target/jvmm.aot. Expects JAVA_HOME, root, cli, lib, module_path, main and the
-# array jvm_opts (the training run uses the very options the CLI will run with).
+# made from as vmm-cli/target/jvmm.aot (jvmm$aot_variant.aot for the launcher's other option sets:
+# JVMM_LEAN=0, JVMM_JAVA_OPTIONS). Expects JAVA_HOME, root, cli, lib, module_path, main, the array
+# jvm_opts (the training run uses the very options the CLI will run with) and optionally aot_variant.
 #
 # jvmm_aot_options sets the array aot_opts to -XX:AOTCache=... when the cache matches this JDK and the
 # JVM options (jvm_opts, e.g. the lean ones or JVMM_LEAN=0: the stamp records them) and is newer
