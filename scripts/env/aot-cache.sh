@@ -1,10 +1,12 @@
 # Sourced by ./jvmm: the JDK 25+ AOT cache of the CLI (JEP 483/514/515: its classes loaded and
 # linked, its module graph, method profiles, all from a training run), kept beside the jars it was
-# made from as vmm-cli/target/jvmm.aot. Expects JAVA_HOME, root, cli, lib, module_path, main and the
-# array jvm_opts (the training run uses the very options the CLI will run with).
+# made from as vmm-cli/target/jvmm.aot (jvmm$aot_variant.aot for the launcher's other option sets:
+# JVMM_LEAN=0, JVMM_JAVA_OPTIONS). Expects JAVA_HOME, root, cli, lib, module_path, main, the array
+# jvm_opts (the training run uses the very options the CLI will run with) and optionally aot_variant.
 #
-# jvmm_aot_options sets the array aot_opts to -XX:AOTCache=... when the cache matches this JDK and is
-# newer than every jar; when it is missing or stale it trains a new one first (once per build: a
+# jvmm_aot_options sets the array aot_opts to -XX:AOTCache=... when the cache matches this JDK and the
+# JVM options (jvm_opts, e.g. the lean ones or JVMM_LEAN=0: the stamp records them) and is newer
+# than every jar; when it is missing or stale it trains a new one first (once per build: a
 # few seconds; inside nested KVM, a minute or two), and when none can be made it leaves aot_opts
 # empty. It never fails: without a cache jvmm starts slower, nothing else.
 #
@@ -17,18 +19,19 @@
 
 jvmm_aot_options() {
   aot_opts=()
-  local cache="$root/vmm-cli/target/jvmm.aot" stamp line jdk="" trained="" jar fresh=1 kvm=nokvm
+  local cache="$root/vmm-cli/target/jvmm${aot_variant:-}.aot" stamp line jdk="" trained="" opts="" jar fresh=1 kvm=nokvm
   [ "${JVMM_AOT:-1}" != 0 ] || return 0
   jvmm_jdk_feature "$JAVA_HOME"
   [ -n "$jvmm_feature" ] && [ "$jvmm_feature" -ge 25 ] || return 0
   [ -e /dev/kvm ] && kvm=kvm
   stamp="$cache.stamp"
   if [ -f "$cache" ] && [ -f "$stamp" ]; then
-    { IFS= read -r jdk; IFS= read -r trained; } <"$stamp" || true
+    { IFS= read -r jdk; IFS= read -r trained; IFS= read -r opts; } <"$stamp" || true
     for jar in "$cli" "$lib"/*.jar; do
       [ "$cache" -nt "$jar" ] || { fresh=0; break; }
     done
-    if [ "$fresh" = 1 ] && [ "$jdk" = "$JAVA_HOME" ] && { [ "$trained" = kvm ] || [ "$kvm" = nokvm ]; }; then
+    if [ "$fresh" = 1 ] && [ "$jdk" = "$JAVA_HOME" ] && [ "$opts" = "${jvm_opts[*]}" ] \
+       && { [ "$trained" = kvm ] || [ "$kvm" = nokvm ]; }; then
       aot_opts=("-XX:AOTCache=$cache" -Xlog:aot=off -Xlog:cds=off)
       return 0
     fi
@@ -40,7 +43,7 @@ jvmm_aot_options() {
     for jar in "$cli" "$lib"/*.jar; do
       [ "$cache.failed" -nt "$jar" ] || { fresh=0; break; }
     done
-    if [ "$fresh" = 1 ] && [ "$line" = "$JAVA_HOME $kvm" ]; then return 0; fi
+    if [ "$fresh" = 1 ] && [ "$line" = "$JAVA_HOME $kvm ${jvm_opts[*]}" ]; then return 0; fi
   fi
   [ -w "$root/vmm-cli/target" ] || return 0
   jvmm_aot_train "$cache" "$kvm"
@@ -59,11 +62,11 @@ jvmm_aot_train() {
   "$JAVA_HOME/bin/java" "${jvm_opts[@]}" -XX:AOTCacheOutput="$tmp" -p "$module_path" -m "$main" \
     run --payload "$root/guests/bin/hello.bin" --timeout 60 </dev/null >"$log" 2>&1 || true
   if [ -s "$tmp" ]; then
-    printf '%s\n%s\n' "$JAVA_HOME" "$kvm" >"$cache.stamp.$$"
+    printf '%s\n%s\n%s\n' "$JAVA_HOME" "$kvm" "${jvm_opts[*]}" >"$cache.stamp.$$"
     mv -f "$tmp" "$cache" && mv -f "$cache.stamp.$$" "$cache.stamp"
   else
     rm -f "$tmp" "$tmp.config"
-    printf '%s %s\n' "$JAVA_HOME" "$kvm" >"$cache.failed"
+    printf '%s %s %s\n' "$JAVA_HOME" "$kvm" "${jvm_opts[*]}" >"$cache.failed"
     echo "jvmm: no start-up cache could be made (see ${log#"$root"/}); starting without one" >&2
   fi
 }

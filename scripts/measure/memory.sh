@@ -5,7 +5,8 @@
 #
 #   scripts/measure/memory.sh [ROUNDS] [--no-linux]      (default 3 rounds)
 #
-#   hello   ./jvmm run of guests/bin/hello.bin, ROUNDS times: memory at its debug exit
+#   hello   ./jvmm run of guests/bin/hello.bin, ROUNDS times: memory at its debug exit; then once
+#           with JVMM_LEAN=0 (the JVM's default options instead of the launcher's lean ones)
 #   linux   Debian's kernel (scripts/env/fetch-guest.sh: vmlinux + the busybox initramfs), 1 vCPU,
 #           512 MiB, booted to the initramfs's shell; once the shell runs, the script stops jvmm
 #           with SIGTERM and jvmm reports its memory as the guest sat at the prompt
@@ -51,19 +52,25 @@ row() { # LABEL REPORT-LINE
   awk -v label="$label" -v line="$line" 'BEGIN {
     n = split(line, parts, " ")
     for (i = 1; i <= n; i++) { split(parts[i], kv, "="); v[kv[1]] = kv[2] }
-    printf "  %-16s %8.1f %8.1f %8.1f %8.1f %8.1f %8.1f\n", label, v["rss_kib"] / 1024, v["hwm_kib"] / 1024,
+    printf "  %-18s %8.1f %8.1f %8.1f %8.1f %8.1f %8.1f\n", label, v["rss_kib"] / 1024, v["hwm_kib"] / 1024,
       v["guest_kib"] / 1024, v["vmm_kib"] / 1024, v["anon_kib"] / 1024, v["file_kib"] / 1024 }'
 }
 
 ./jvmm run --payload "$hello" >/dev/null 2>&1 || true   # warm-up, and the AOT cache trained here
-echo "memory: on $where, $("$JAVA_HOME/bin/java" -version 2>&1 | head -1); MiB"
-printf '  %-16s %8s %8s %8s %8s %8s %8s\n' "" rss peak guest vmm anon file
+echo "memory: on $where, $("$JAVA_HOME/bin/java" -version 2>&1 | head -1)${JVMM_JAVA_OPTIONS:+, JVMM_JAVA_OPTIONS=$JVMM_JAVA_OPTIONS}; MiB"
+printf '  %-18s %8s %8s %8s %8s %8s %8s\n' "" rss peak guest vmm anon file
 for r in $(seq 1 "$rounds"); do
   rc=0
   JVMM_STARTUP_REPORT=1 ./jvmm run --payload "$hello" >"$work/out" 2>"$work/err" || rc=$?
   [ "$rc" = 1 ] || { cat "$work/out" "$work/err" >&2; echo "memory: hello exited with $rc, not 1" >&2; exit 1; }
   row "hello #$r" "$(report "$work/err")"
 done
+# The same guest with the JVM's default options instead of the launcher's lean ones (JVMM_LEAN=0).
+JVMM_LEAN=0 ./jvmm run --payload "$hello" >/dev/null 2>&1 || true   # its own AOT cache, trained here
+rc=0
+JVMM_LEAN=0 JVMM_STARTUP_REPORT=1 ./jvmm run --payload "$hello" >"$work/out" 2>"$work/err" || rc=$?
+[ "$rc" = 1 ] || { cat "$work/out" "$work/err" >&2; echo "memory: hello (JVMM_LEAN=0) exited with $rc, not 1" >&2; exit 1; }
+row "hello, JVMM_LEAN=0" "$(report "$work/err")"
 
 if [ "$linux" = 1 ]; then
   guest="$(scripts/env/fetch-guest.sh --print-dir)"
