@@ -1,0 +1,63 @@
+package org.jvmm.gdb.testing;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/** Debian's gdb in batch mode: connects, runs the commands, returns everything it printed. */
+public final class GdbBatch {
+
+    /** gdb, as Debian installs it. */
+    public static final Path GDB = Path.of("/usr/bin/gdb");
+
+    private GdbBatch() {}
+
+    /**
+     * Runs gdb.
+     *
+     * @param elf      the ELF with symbols to load, or null
+     * @param remote   what {@code target remote} takes
+     * @param commands the commands after connecting
+     * @return gdb's output
+     * @throws Exception when gdb cannot run or does not finish within two minutes
+     */
+    public static String run(Path elf, String remote, List<String> commands) throws Exception {
+        if ("true".equals(System.getenv("CI")) && !Files.isExecutable(GDB)) {
+            throw new IllegalStateException("CI=true but " + GDB + " is missing (apt-get install gdb)");
+        }
+        assumeTrue(Files.isExecutable(GDB), GDB + " is needed");
+        List<String> command = new ArrayList<>(List.of(GDB.toString(), "-batch", "-nx"));
+        if (elf != null) {
+            command.add(elf.toString());
+        }
+        command.addAll(List.of("-ex", "set pagination off", "-ex", "set confirm off", "-ex", "target remote " + remote));
+        for (String c : commands) {
+            command.add("-ex");
+            command.add(c);
+        }
+        Process gdb = new ProcessBuilder(command).redirectErrorStream(true).start();
+        gdb.getOutputStream().close();
+        String output = new String(gdb.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(gdb.waitFor(120, TimeUnit.SECONDS), "gdb did not finish:\n" + output);
+        System.out.println("gdb " + String.join(" | ", commands) + ":\n" + output);
+        return output;
+    }
+
+    /**
+     * Asserts gdb printed each text.
+     *
+     * @param output   gdb's output
+     * @param expected what must be in it
+     */
+    public static void assertContains(String output, String... expected) {
+        for (String e : expected) {
+            assertTrue(output.contains(e), "expected '" + e + "' in gdb's output:\n" + output);
+        }
+    }
+}
