@@ -3,6 +3,7 @@ package org.jvmm.gdb;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import static org.jvmm.gdb.testing.GdbBatch.assertContains;
 
 import java.io.ByteArrayOutputStream;
@@ -13,6 +14,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.jvmm.gdb.testing.DebugRegisterProbe;
 import org.jvmm.gdb.testing.GdbBatch;
 import org.jvmm.gdb.testing.KvmRequirement;
 import org.jvmm.machine.BuiltinGuests;
@@ -93,6 +95,8 @@ class MachineGdbTest {
 
     @Test
     void hardwareBreakpointOnAFunctionAndAWatchpointStop() throws Exception {
+        String whyNot = DebugRegisterProbe.whyNot();
+        assumeTrue(whyNot == null, whyNot);
         Session s = debug(1, List.of("hbreak guest_main", "continue", "info symbol $pc", "p/x $rip",
                 "p/x (long) &guest_main", "watch -l params->results[0]", "continue", "p params->results[0]", "detach"));
         assertContains(s.gdb(), "Hardware assisted breakpoint 1 at", "Breakpoint 1, guest_main () at src/hello.c:",
