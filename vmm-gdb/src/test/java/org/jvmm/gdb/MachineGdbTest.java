@@ -19,6 +19,10 @@ import org.jvmm.gdb.testing.GdbBatch;
 import org.jvmm.gdb.testing.KvmRequirement;
 import org.jvmm.machine.BuiltinGuests;
 import org.jvmm.machine.CpuMode;
+import org.jvmm.machine.DeviceConfig;
+import org.jvmm.machine.MachineBuilder;
+import org.jvmm.machine.VirtioPaths;
+import org.jvmm.machine.VirtioRngConfig;
 import org.jvmm.machine.Machine;
 import org.jvmm.machine.RawPayload;
 import org.jvmm.machine.RunResult;
@@ -38,7 +42,6 @@ class MachineGdbTest {
 
     private static final Path ROOT = Path.of(System.getenv().getOrDefault("JVMM_REPO_ROOT", "..")).toAbsolutePath()
             .normalize();
-    private static final Path HELLO_ELF = ROOT.resolve("guests/bin/hello.elf");
     private static final String HELLO_LINE = "Hello from a jvmm guest\n";
 
     @TempDir
@@ -53,15 +56,25 @@ class MachineGdbTest {
     record Session(String gdb, String serial, RunResult result) {}
 
     private Session debug(int cpus, List<String> commands) throws Exception {
+        return debug("hello", cpus, null, commands);
+    }
+
+    private Session debug(String guest, int cpus, DeviceConfig device, List<String> commands, long... args)
+            throws Exception {
         ByteArrayOutputStream serial = new ByteArrayOutputStream();
-        try (Machine machine = Machine.builder().memory(64L << 20).cpus(cpus)
-                .boot(new RawPayload(BuiltinGuests.load("hello"), CpuMode.LONG, new long[0]))
-                .serial(serial, null).events(line -> System.out.println("machine: " + line)).build()) {
+        MachineBuilder builder = Machine.builder().memory(64L << 20).cpus(cpus)
+                .boot(new RawPayload(BuiltinGuests.load(guest), CpuMode.LONG, args))
+                .serial(serial, null).events(line -> System.out.println("machine: " + line));
+        if (device != null) {
+            builder.device(device);
+        }
+        Path elf = ROOT.resolve("guests/bin/" + guest + ".elf");
+        try (Machine machine = builder.build()) {
             machine.start(true);
             Path socket = tmp.resolve("gdb.sock");
             try (MachineTarget target = new MachineTarget(machine);
                  GdbServer server = GdbServer.start(GdbAddress.parse("unix:" + socket, false), target, target.commands())) {
-                String out = GdbBatch.run(HELLO_ELF, "unix::" + socket, commands);
+                String out = GdbBatch.run(elf, "unix::" + socket, commands);
                 RunResult result = machine.awaitEnd(Duration.ofMinutes(2));
                 return new Session(out, serial.toString(StandardCharsets.UTF_8), result);
             }
@@ -105,6 +118,24 @@ class MachineGdbTest {
         List<Long> values = values(s.gdb());
         assertEquals(values.get(1), values.get(0), "rip read back is guest_main's address");
         assertEquals(HELLO_LINE, s.serial());
+        assertEquals(0, s.result().exitStatus(), s.result().summary());
+    }
+
+    /**
+     * MMIO catchpoints on the virtio-mmio slot of a virtio-rng: a read stops with rip at the
+     * reading instruction (KVM exits before the emulator's write-back); where a write stops is
+     * printed for docs/debugging.md.
+     */
+    @Test
+    void mmioCatchpointsStopAtTheAccess() throws Exception {
+        Session s = debug("virtio-rng", 1, new VirtioRngConfig(VirtioPaths.DEFAULT), List.of(
+                "monitor catch mmio 0xd0000000-0xd00001ff read", "continue", "x/i $pc", "monitor catch clear",
+                "monitor catch mmio 0xd0000000-0xd00001ff write", "continue", "x/i $pc", "x/6i $pc-12",
+                "monitor catch list", "detach"), 4096);
+        assertContains(s.gdb(), "catchpoint mmio 0xd0000000-0xd00001ff read: mmio read 0xd0000000 size 4",
+                "catchpoint mmio 0xd0000000-0xd00001ff write: mmio write 0xd00000", "[Inferior 1 (Remote target) detached]");
+        assertTrue(Pattern.compile("=> 0x[0-9a-f]+ <[^>]+>:\\s+mov[lqwb]?\\s+[^,\\n]*\\(%[a-z0-9]+\\),%")
+                .matcher(s.gdb()).find(), "rip at the load:\n" + s.gdb());
         assertEquals(0, s.result().exitStatus(), s.result().summary());
     }
 
