@@ -87,7 +87,7 @@ public final class MachineTarget implements GdbTarget, AutoCloseable {
 
             @Override
             public String help() {
-                return "exits   the exit report of the run so far (per reason, per device, KVM's counters)";
+                return "exits: the exit report of the run so far (per reason, per device, KVM's counters)";
             }
 
             @Override
