@@ -147,6 +147,24 @@ class MachineGdbTest {
         assertEquals(0, s.result().exitStatus(), s.result().summary());
     }
 
+    /** A guest that spins ({@code jmp .} at the entry): gdb's Ctrl-C stops it where it is. */
+    @Test
+    void ctrlCStopsASpinningGuest() throws Exception {
+        try (Machine machine = Machine.builder().memory(64L << 20)
+                .boot(new RawPayload(new byte[] {(byte) 0xeb, (byte) 0xfe}, CpuMode.LONG, new long[0]))
+                .serial(new ByteArrayOutputStream(), null).build()) {
+            machine.start(true);
+            Path socket = tmp.resolve("gdb.sock");
+            try (MachineTarget target = new MachineTarget(machine);
+                 GdbServer server = GdbServer.start(GdbAddress.parse("unix:" + socket, false), target, target.commands())) {
+                String out = GdbBatch.run(null, "unix::" + socket, List.of("continue", "p/x $pc", "kill"), "Continuing.");
+                assertContains(out, "received signal SIGINT", "[Inferior 1 (Remote target) killed]");
+                assertEquals(List.of(0x200000L), values(out), "stopped in the loop:\n" + out);
+                assertEquals(StopCause.Kind.REQUESTED, machine.awaitEnd(Duration.ofMinutes(1)).cause().kind());
+            }
+        }
+    }
+
     @Test
     void killStopsTheMachine() throws Exception {
         Session s = debug(1, List.of("kill"));
