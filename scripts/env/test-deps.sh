@@ -8,7 +8,7 @@
 #   gcc, make  gcc, make      guests/ (make -C guests check), KvmAbiTest, RawTerminalTest
 #   iasl       acpica-tools   AcpiTablesTest (disassembles jvmm's DSDT)
 #   chromium   chromium       CompareReportTest (renders the HTML report)
-#   gdb        gdb            tests that drive jvmm from gdb (none in this tree yet: ready for them)
+#   gdb        gdb            tests that drive jvmm from gdb (RealGdbTest, MachineGdbTest, GdbRunTest)
 #   script     bsdutils       ConsoleTerminalTest, RawTerminalTest (a pseudo-terminal)
 #   chattr     e2fsprogs      BadInputTest (an image the user cannot write)
 #   python3    python3        test.sh's skipped-test check, scripts/check

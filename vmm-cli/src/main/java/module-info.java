@@ -4,6 +4,7 @@
  */
 module org.jvmm.cli {
     requires org.jvmm.machine;
+    requires org.jvmm.gdb;
     requires info.picocli;
     requires jdk.jfr;
 

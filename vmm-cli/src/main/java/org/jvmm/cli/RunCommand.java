@@ -18,6 +18,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import org.jvmm.cli.trace.JfrTracing;
 import org.jvmm.core.host.RawTerminal;
 import org.jvmm.core.stats.ExitReport;
+import org.jvmm.gdb.GdbAddress;
+import org.jvmm.gdb.GdbServer;
+import org.jvmm.gdb.MachineTarget;
 import org.jvmm.machine.Boot;
 import org.jvmm.machine.CpuMode;
 import org.jvmm.machine.KernelBoot;
@@ -108,10 +111,33 @@ final class RunCommand implements Callable<Integer> {
                     + "(default 100us; 0 records every exit; e.g. 0, 500ns, 20us, 1ms)")
     String jfrThreshold;
 
+    @Option(names = "--gdb", paramLabel = "tcp:HOST:PORT|unix:PATH",
+            description = "listen for gdb there (target remote HOST:PORT, or target remote unix::PATH; docs/debugging.md)")
+    String gdb;
+
+    @Option(names = "--gdb-wait", description = "with --gdb, hold every vCPU before its first instruction until gdb continues")
+    boolean gdbWait;
+
+    @Option(names = "--gdb-allow-remote",
+            description = "with --gdb, allow a host other than loopback (a gdb client controls the guest completely)")
+    boolean gdbAllowRemote;
+
     @Override
     public Integer call() throws IOException {
+        if (gdb == null && (gdbWait || gdbAllowRemote)) {
+            throw new IllegalArgumentException((gdbWait ? "--gdb-wait" : "--gdb-allow-remote") + " goes with --gdb ADDRESS");
+        }
+        GdbAddress gdbAddress = null;
+        if (gdb != null) {
+            try {
+                gdbAddress = GdbAddress.parse(gdb, gdbAllowRemote);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(e.getMessage().replace("allow remote clients explicitly",
+                        "add --gdb-allow-remote"), e);
+            }
+        }
         if (timeoutSeconds == null) {
-            timeoutSeconds = kernel != null ? NO_TIMEOUT_SECONDS : 600L;
+            timeoutSeconds = kernel != null || gdb != null ? NO_TIMEOUT_SECONDS : 600L;
         }
         if (timeoutSeconds <= 0) {
             throw new IllegalArgumentException("--timeout must be a positive number of seconds, not " + timeoutSeconds);
@@ -133,8 +159,12 @@ final class RunCommand implements Callable<Integer> {
         Thread hook = null;
         RawTerminal terminal = null;
         AtomicBoolean signalled = new AtomicBoolean();
+        GdbServer gdbServer = null;
+        MachineTarget gdbTarget = null;
         try {
             MachineBuilder builder = builder(keyboard, opened);
+            // Bound before the machine is built: a busy address is one line, and no KVM is opened.
+            gdbServer = gdbAddress == null ? null : GdbServer.bind(gdbAddress);
             if (jfr != null) {
                 tracing = new JfrTracing(jfr, thresholdNanos);
                 builder.exitListener(tracing).virtioObservers(JfrTracing::observer);
@@ -148,7 +178,15 @@ final class RunCommand implements Callable<Integer> {
                 hook = stopOnSignal(machine, terminal, closed, signalled);
                 RunResult result;
                 try (LiveStats live = interval == null ? null : new LiveStats(machine.vcpus(), interval, System.err)) {
-                    result = machine.run(Duration.ofSeconds(timeoutSeconds));
+                    machine.start(gdbWait);
+                    if (gdbServer != null) {
+                        gdbTarget = new MachineTarget(machine);
+                        gdbServer.serve(gdbTarget, gdbTarget.commands());
+                        System.err.println("jvmm: gdb stub on " + gdbServer.boundAddress() + (gdbWait
+                                ? "; every vCPU waits for gdb's continue" : "") + " (gdb: target remote "
+                                + connectHint(gdbServer.boundAddress()) + ")");
+                    }
+                    result = machine.awaitEnd(Duration.ofSeconds(timeoutSeconds));
                 }
                 System.out.flush();
                 opened.forEach(RunCommand::flush);
@@ -157,6 +195,12 @@ final class RunCommand implements Callable<Integer> {
                 return result.exitStatus();
             }
         } finally {
+            if (gdbServer != null) {
+                gdbServer.close();
+            }
+            if (gdbTarget != null) {
+                gdbTarget.close();
+            }
             if (terminal != null) {
                 terminal.close();
             }
@@ -173,6 +217,14 @@ final class RunCommand implements Callable<Integer> {
                 }
             }
         }
+    }
+
+    /** What gdb's {@code target remote} takes for a bound address. */
+    static String connectHint(String bound) {
+        if (bound.startsWith("unix:")) {
+            return "unix::" + bound.substring(5);
+        }
+        return bound.substring(4);
     }
 
     /** SIGTERM/SIGINT: stop the vCPUs, let the main thread report, flush and close, then let the JVM exit. */

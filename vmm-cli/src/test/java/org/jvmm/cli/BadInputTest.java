@@ -8,6 +8,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
@@ -35,6 +37,8 @@ class BadInputTest {
     static final Path ROOT = Path.of(System.getenv().getOrDefault("JVMM_REPO_ROOT", "..")).toAbsolutePath().normalize();
     static final String GUEST = ROOT.resolve("guests/bin/hello.bin").toString();
     static Path tmp;
+    /** A port some other socket listens on, for the port-in-use row. */
+    static ServerSocket busy;
     static boolean immutable;
 
     /** One bad input. */
@@ -139,6 +143,14 @@ class BadInputTest {
                 "jvmm: a threshold needs a unit (ns, us, ms, s): '10'", 2));
         rows.add(new Row("--jfr-threshold without --jfr", nokvm, "run --payload $G --jfr-threshold 0",
                 "jvmm: --jfr-threshold goes with --jfr FILE", 2));
+        rows.add(new Row("--gdb with a bad address form", nokvm, "run --payload $G --gdb 1234",
+                "jvmm: gdb address '1234': expected tcp:HOST:PORT or unix:PATH", 2));
+        rows.add(new Row("--gdb on a non-loopback host", nokvm, "run --payload $G --gdb tcp:0.0.0.0:1234",
+                "jvmm: gdb address 'tcp:0.0.0.0:1234': 0.0.0.0 is not a loopback address, and a gdb client controls the guest completely: add --gdb-allow-remote to listen there", 2));
+        rows.add(new Row("--gdb on a port in use", nokvm, "run --payload $G --gdb tcp:127.0.0.1:$P",
+                "jvmm: cannot listen on tcp:127.0.0.1:$P: Address already in use", 2));
+        rows.add(new Row("--gdb-wait without --gdb", nokvm, "run --payload $G --gdb-wait",
+                "jvmm: --gdb-wait goes with --gdb ADDRESS", 2));
         rows.add(new Row("unknown subcommand", nokvm, "frobnicate",
                 "jvmm: Unmatched argument at index 0: 'frobnicate' (see jvmm --help)", 2));
         rows.add(new Row("unknown option", nokvm, "run --payload $G --frob",
@@ -165,6 +177,7 @@ class BadInputTest {
     @BeforeAll
     static void files() throws IOException {
         tmp = Files.createTempDirectory("jvmm-bad-input");
+        busy = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
         Files.write(tmp.resolve("empty.bin"), new byte[0]);
         Files.write(tmp.resolve("big.bin"), new byte[4 << 20]);
         Files.write(tmp.resolve("disk.img"), new byte[1 << 20]);
@@ -181,6 +194,7 @@ class BadInputTest {
 
     @AfterAll
     static void cleanup() throws IOException {
+        busy.close();
         if (isRoot() && immutable) {
             run("chattr", "-i", tmp.resolve("readonly.img").toString());
         }
@@ -238,7 +252,7 @@ class BadInputTest {
     }
 
     private static String expand(String text) {
-        return text.replace("$T", tmp.toString()).replace("$G", GUEST).replace("$HOSTMIB", Long.toString(hostMiB()));
+        return text.replace("$T", tmp.toString()).replace("$G", GUEST).replace("$P", Integer.toString(busy.getLocalPort())).replace("$HOSTMIB", Long.toString(hostMiB()));
     }
 
     private static long hostMiB() {

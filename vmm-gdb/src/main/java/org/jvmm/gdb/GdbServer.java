@@ -27,19 +27,16 @@ public final class GdbServer implements AutoCloseable {
     private static final long ACK_TIMEOUT_MILLIS = 30_000;
 
     private final GdbAddress address;
-    private final GdbTarget target;
-    private final List<MonitorCommand> commands;
+    private volatile GdbTarget target;
+    private volatile List<MonitorCommand> commands = List.of();
     private final ServerSocketChannel server;
     private final String bound;
     private final Thread acceptor;
     private volatile SocketChannel client;
     private volatile Thread session;
 
-    private GdbServer(GdbAddress address, GdbTarget target, List<MonitorCommand> commands, ServerSocketChannel server,
-                      String bound) {
+    private GdbServer(GdbAddress address, ServerSocketChannel server, String bound) {
         this.address = address;
-        this.target = target;
-        this.commands = List.copyOf(commands);
         this.server = server;
         this.bound = bound;
         this.acceptor = Thread.ofPlatform().daemon().name("gdb-accept").unstarted(this::accept);
@@ -57,6 +54,21 @@ public final class GdbServer implements AutoCloseable {
      */
     public static GdbServer start(GdbAddress address, GdbTarget target, List<MonitorCommand> commands)
             throws IOException {
+        GdbServer gdb = bind(address);
+        gdb.serve(target, commands);
+        return gdb;
+    }
+
+    /**
+     * Binds the address without accepting clients yet, so a front end can refuse a busy address
+     * before it builds the machine; {@link #serve} starts accepting.
+     *
+     * @param address where to listen (already checked by {@link GdbAddress#parse})
+     * @return the bound server
+     * @throws IOException with a one-line message naming the address if it cannot be bound (port
+     *         in use, the socket path exists)
+     */
+    public static GdbServer bind(GdbAddress address) throws IOException {
         if (address instanceof GdbAddress.Unix unix && Files.exists(unix.path(), LinkOption.NOFOLLOW_LINKS)) {
             throw new IOException("cannot listen on " + address + ": the path exists (remove it if no debugger stub "
                     + "uses it)");
@@ -73,15 +85,29 @@ public final class GdbServer implements AutoCloseable {
             String bound = address instanceof GdbAddress.Tcp tcp
                     ? new GdbAddress.Tcp(tcp.host(), ((InetSocketAddress) server.getLocalAddress()).getPort()).toString()
                     : address.toString();
-            GdbServer gdb = new GdbServer(address, target, commands, server, bound);
-            gdb.acceptor.start();
-            return gdb;
+            return new GdbServer(address, server, bound);
         } catch (IOException e) {
             if (server != null) {
                 server.close();
             }
             throw new IOException("cannot listen on " + address + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * Starts accepting clients of a server from {@link #bind}.
+     *
+     * @param gdbTarget   the machine
+     * @param monitorCommands the {@code monitor} commands
+     * @throws IllegalStateException when it serves already
+     */
+    public synchronized void serve(GdbTarget gdbTarget, List<MonitorCommand> monitorCommands) {
+        if (target != null) {
+            throw new IllegalStateException("the gdb server serves already");
+        }
+        this.commands = List.copyOf(monitorCommands);
+        this.target = gdbTarget;
+        acceptor.start();
     }
 
     /** {@return the address clients connect to, with the real port when port 0 was asked for} */
@@ -162,7 +188,9 @@ public final class GdbServer implements AutoCloseable {
             closeQuietly(current);
         }
         try {
-            acceptor.join(10_000);
+            if (acceptor.isAlive()) {
+                acceptor.join(10_000);
+            }
             Thread running = session;
             if (running != null) {
                 running.join(60_000);

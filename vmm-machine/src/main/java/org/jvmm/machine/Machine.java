@@ -241,6 +241,14 @@ public final class Machine implements AutoCloseable {
     }
 
     /**
+     * {@return why the machine stopped or is stopping, or null while nothing asked it to} A guest
+     * whose every vCPU halted (no irqchip) has no cause here; {@link #awaitEnd} reports it.
+     */
+    public StopCause stopCause() {
+        return stopCause.get();
+    }
+
+    /**
      * Stops the guest from another thread (a signal, a controller): {@link #awaitEnd} returns soon after.
      *
      * @param why what the result's summary says

@@ -17,11 +17,18 @@ public final class ExitDispatcher {
     public static final int CONTINUE = 0;
     /** Stop the vCPU: the exit is not one a device can handle (HLT, shutdown, errors, ...). */
     public static final int STOP = 1;
+    /**
+     * Added to {@link #CONTINUE} or {@link #STOP} by an {@link ExitInterceptor}: the vCPU pauses
+     * here first, without completing the exit's instruction (a debugger shows the guest at it),
+     * and does what the rest of the action says once resumed.
+     */
+    public static final int HOLD = 2;
 
     private final Bus pio;
     private final Bus mmio;
     private final ExitStats stats;
     private volatile ExitListener listener;
+    private volatile ExitInterceptor interceptor;
 
     /**
      * Creates a dispatcher.
@@ -44,6 +51,16 @@ public final class ExitDispatcher {
      */
     public void setListener(ExitListener listener) {
         this.listener = listener;
+    }
+
+    /**
+     * Installs a debugger's hook that may hold the vCPU at an exit. Without one, the exit path
+     * pays a single null check.
+     *
+     * @param interceptor the hook, or null to remove it
+     */
+    public void setInterceptor(ExitInterceptor interceptor) {
+        this.interceptor = interceptor;
     }
 
     /**
@@ -74,7 +91,7 @@ public final class ExitDispatcher {
      * @param run        the exit
      * @param exitNanos  what {@link #exitClock} returned for it: {@link System#nanoTime()} when
      *                   KVM_RUN returned, or {@link ExitStats#UNTIMED} to count the exit untimed
-     * @return {@link #CONTINUE} or {@link #STOP}
+     * @return {@link #CONTINUE} or {@link #STOP}, with {@link #HOLD} when an interceptor asks
      */
     public int dispatch(KvmRun run, long exitNanos) {
         int code = run.exitReasonCode();
@@ -110,7 +127,8 @@ public final class ExitDispatcher {
                 stats.recordMmio(mmioDevice, nanos);
             }
         }
-        return action;
+        ExitInterceptor hook = interceptor;
+        return hook == null ? action : hook.intercept(stats.vcpu(), run, code, action);
     }
 
     /** Returns true when no device claims the port. */

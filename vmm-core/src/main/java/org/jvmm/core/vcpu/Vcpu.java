@@ -162,7 +162,16 @@ public final class Vcpu implements AutoCloseable {
             }
             int action = step(run);
             ExitReason reason = run.exitReason();
-            if (action == ExitDispatcher.STOP) {
+            if ((action & ExitDispatcher.HOLD) != 0) {
+                // A debugger holds the vCPU at this exit, its instruction not completed (the next
+                // KVM_RUN completes it), so registers show the guest at the instruction.
+                hold();
+                completionPending = false;
+                if ((action & ExitDispatcher.STOP) == 0) {
+                    continue;
+                }
+            }
+            if ((action & ExitDispatcher.STOP) != 0) {
                 return describe(run, reason);
             }
             completionPending = reason == ExitReason.IO || reason == ExitReason.MMIO;
@@ -219,6 +228,18 @@ public final class Vcpu implements AutoCloseable {
         } catch (RuntimeException e) {
             dropFaultedAccess(run, reason, e);
             return ExitDispatcher.CONTINUE;
+        }
+    }
+
+    /** Pauses right here, as {@link #requestPause} would, unless a stop is requested. */
+    private void hold() {
+        synchronized (pauseLock) {
+            if (request == RUNNING) {
+                request = PAUSE_REQUESTED;
+            }
+        }
+        if (request == PAUSE_REQUESTED) {
+            waitWhilePaused();
         }
     }
 

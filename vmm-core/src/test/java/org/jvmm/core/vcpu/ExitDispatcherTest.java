@@ -254,6 +254,24 @@ class ExitDispatcherTest {
     }
 
     @Test
+    void anInterceptorSeesTheHandledExitAndItsActionIsTheDispatchersAnswer() {
+        List<String> seen = new java.util.ArrayList<>();
+        dispatcher.setInterceptor((vcpu, r, reason, action) -> {
+            seen.add(vcpu + ":" + reason + ":" + action + ":" + serial.count());
+            return reason == ExitReason.IO.code() ? action | ExitDispatcher.HOLD : action;
+        });
+        assertEquals(ExitDispatcher.CONTINUE | ExitDispatcher.HOLD, io(KvmRun.IO_OUT, 1, 0x3f8, 'H'));
+        run.setExitReason(ExitReason.HLT.code());
+        assertEquals(ExitDispatcher.STOP, dispatcher.dispatch(run, ExitStats.UNTIMED));
+        // The device had the write before the interceptor ran; the exit was counted either way.
+        assertEquals(List.of("0:" + ExitReason.IO.code() + ":0:1", "0:" + ExitReason.HLT.code() + ":1:1"), seen);
+        assertEquals(2, stats().totalExits());
+        dispatcher.setInterceptor(null);
+        assertEquals(ExitDispatcher.CONTINUE, io(KvmRun.IO_OUT, 1, 0x3f8, 'i'));
+        assertEquals(2, seen.size());
+    }
+
+    @Test
     void intrContinuesAndHltStops() {
         run.setExitReason(ExitReason.INTR.code());
         assertEquals(ExitDispatcher.CONTINUE, dispatcher.dispatch(run, System.nanoTime()));
