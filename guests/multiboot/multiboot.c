@@ -195,9 +195,10 @@ static uint32_t check_devices(const struct mb_info *mbi)
     puts(" cpus=");
     putdec(cpus);
     puts("\n");
-    /* Below the MMIO hole all RAM is the first MiB and mem_upper; above it mem_upper stops at the hole. */
+    /* RAM up to the first hole is the first MiB and mem_upper: fw_cfg's size is that, or a little more
+     * where firmware keeps the top for itself (SeaBIOS under QEMU: 128 KiB), or more past the hole. */
     uint64_t low = ((uint64_t)mbi->mem_upper + 1024) * 1024;
-    if (!same(sig, "QEMU", 4) || cpus < 1 || (low < 0xc0000000u ? ram != low : ram < low))
+    if (!same(sig, "QEMU", 4) || cpus < 1 || ram < low || (low < 0xb0000000u && ram - low > 0x100000))
         failed |= FAIL_FWCFG;
 
     const uint8_t *fadt = find_fadt();
