@@ -1,8 +1,14 @@
 /*
  * The multiboot guest: checks the state a Multiboot (v1) loader must leave, reads the information
  * structure (memory sizes, memory map, command line, module 0), prints a summary on COM1 and exits
- * through the debug-exit port 0xf4 with a bit mask of the checks that failed (0: all passed).
- * The host test compares the summary with what it loaded (vmm-core MultibootGuestTest).
+ * through the debug-exit port 0xf4 with 0 when every check passed (QEMU and jvmm then exit with
+ * status 1, as kvm-unit-tests' exit(0) does), otherwise with bits 0-5 of the failed mask and bit 6
+ * for any later check (the exit status keeps only 7 bits; the "checks:" line has the whole mask).
+ * With the word "devices" on its command line it also checks QEMU's compatibility devices the way
+ * kvm-unit-tests uses them: fw_cfg's signature, RAM size and CPU count, and the ACPI PM timer at
+ * the port the FADT names, read until it advances.
+ * The host tests compare the summary with what they loaded (vmm-core MultibootGuestTest without
+ * devices, vmm-machine MultibootMachineTest with them).
  */
 #include <stdint.h>
 
@@ -25,6 +31,14 @@
 #define FAIL_FLAGS (1u << 4)       /* a field this guest needs is missing */
 #define FAIL_MODULE (1u << 5)      /* not exactly one module, or a bad one */
 #define FAIL_MMAP (1u << 6)        /* the map does not agree with mem_upper */
+#define FAIL_FWCFG (1u << 7)       /* fw_cfg's signature, RAM size or CPU count is wrong */
+#define FAIL_PMTIMER (1u << 8)     /* no FADT, no PM_TMR_BLK, or the timer does not advance */
+
+#define FW_CFG_SELECTOR 0x510
+#define FW_CFG_DATA 0x511
+#define FW_CFG_SIGNATURE 0x00
+#define FW_CFG_RAM_SIZE 0x03
+#define FW_CFG_NB_CPUS 0x05
 
 struct mb_info {
     uint32_t flags, mem_lower, mem_upper, boot_device, cmdline, mods_count, mods_addr;
@@ -44,6 +58,13 @@ struct mb_mmap {
 
 static inline void outb(uint16_t port, uint8_t v) { __asm__ volatile("outb %0, %1" : : "a"(v), "Nd"(port)); }
 static inline void outl(uint16_t port, uint32_t v) { __asm__ volatile("outl %0, %1" : : "a"(v), "Nd"(port)); }
+static inline void outw(uint16_t port, uint16_t v) { __asm__ volatile("outw %0, %1" : : "a"(v), "Nd"(port)); }
+static inline uint32_t inl(uint16_t port)
+{
+    uint32_t v;
+    __asm__ volatile("inl %1, %0" : "=a"(v) : "Nd"(port));
+    return v;
+}
 static inline uint8_t inb(uint16_t port)
 {
     uint8_t v;
@@ -96,6 +117,105 @@ static uint32_t fnv1a(const uint8_t *p, uint32_t n)
     for (uint32_t i = 0; i < n; i++)
         h = (h ^ p[i]) * 16777619u;
     return h;
+}
+
+/* Whether the space-separated command line holds this word. */
+static int has_word(const char *line, const char *word)
+{
+    while (*line) {
+        while (*line == ' ')
+            line++;
+        const char *w = word;
+        while (*w && *line == *w) {
+            line++;
+            w++;
+        }
+        if (!*w && (*line == ' ' || !*line))
+            return 1;
+        while (*line && *line != ' ')
+            line++;
+    }
+    return 0;
+}
+
+static void fw_cfg_read(uint16_t key, uint8_t *out, int n)
+{
+    outw(FW_CFG_SELECTOR, key);
+    for (int i = 0; i < n; i++)
+        out[i] = inb(FW_CFG_DATA);
+}
+
+static int same(const uint8_t *a, const char *b, int n)
+{
+    for (int i = 0; i < n; i++)
+        if (a[i] != (uint8_t)b[i])
+            return 0;
+    return 1;
+}
+
+/* The FADT through the RSDP in the BIOS area (where kvm-unit-tests looks), its XSDT or RSDT. */
+static const uint8_t *find_fadt(void)
+{
+    const uint8_t *rsdp = 0;
+    for (uint32_t a = 0xe0000; a < 0x100000; a += 16)
+        if (same((const uint8_t *)a, "RSD PTR ", 8)) {
+            rsdp = (const uint8_t *)a;
+            break;
+        }
+    if (!rsdp)
+        return 0;
+    int xsdt = rsdp[15] >= 2 && *(const uint32_t *)(rsdp + 24);
+    const uint8_t *root = (const uint8_t *)(xsdt ? *(const uint32_t *)(rsdp + 24) : *(const uint32_t *)(rsdp + 16));
+    if (!root)
+        return 0;
+    uint32_t length = *(const uint32_t *)(root + 4);
+    uint32_t step = xsdt ? 8 : 4;
+    for (uint32_t at = 36; at + step <= length; at += step) {
+        const uint8_t *table = (const uint8_t *)*(const uint32_t *)(root + at);
+        if (table && same(table, "FACP", 4))
+            return table;
+    }
+    return 0;
+}
+
+static uint32_t check_devices(const struct mb_info *mbi)
+{
+    uint32_t failed = 0;
+    uint8_t sig[4];
+    uint64_t ram = 0;
+    uint16_t cpus = 0;
+    fw_cfg_read(FW_CFG_SIGNATURE, sig, 4);
+    fw_cfg_read(FW_CFG_RAM_SIZE, (uint8_t *)&ram, 8);
+    fw_cfg_read(FW_CFG_NB_CPUS, (uint8_t *)&cpus, 2);
+    puts("fw_cfg: signature=");
+    for (int i = 0; i < 4; i++)
+        putc(sig[i] >= 0x20 && sig[i] < 0x7f ? (char)sig[i] : '?');
+    puts(" ram=");
+    puthex(ram);
+    puts(" cpus=");
+    putdec(cpus);
+    puts("\n");
+    /* RAM up to the first hole is the first MiB and mem_upper: fw_cfg's size is that, or a little more
+     * where firmware keeps the top for itself (SeaBIOS under QEMU: 128 KiB), or more past the hole. */
+    uint64_t low = ((uint64_t)mbi->mem_upper + 1024) * 1024;
+    if (!same(sig, "QEMU", 4) || cpus < 1 || ram < low || (low < 0xb0000000u && ram - low > 0x100000))
+        failed |= FAIL_FWCFG;
+
+    const uint8_t *fadt = find_fadt();
+    uint32_t port = fadt ? *(const uint32_t *)(fadt + 76) : 0;
+    uint32_t first = 0, reads = 0;
+    int advanced = 0;
+    if (port) {
+        first = inl((uint16_t)port);
+        for (reads = 1; reads < 1000000 && !advanced; reads++)
+            advanced = inl((uint16_t)port) != first;
+    }
+    puts("pm_timer: port=");
+    puthex(port);
+    puts(advanced ? " advanced\n" : " stuck\n");
+    if (!advanced)
+        failed |= FAIL_PMTIMER;
+    return failed;
 }
 
 static uint32_t read_cr0(void)
@@ -191,8 +311,10 @@ void mb_main(uint32_t magic, const struct mb_info *mbi, uint32_t eflags, uint32_
     } else {
         failed |= FAIL_MODULE;
     }
+    if ((mbi->flags & MBI_CMDLINE) && has_word((const char *)mbi->cmdline, "devices"))
+        failed |= check_devices(mbi);
     puts("checks: ");
     puthex(failed);
     puts("\n");
-    outl(DEBUG_EXIT, failed);
+    outl(DEBUG_EXIT, (failed & 0x7f) | (failed >> 7 ? 0x40 : 0));
 }

@@ -52,6 +52,9 @@ export LC_ALL=C
 us=$'\x1f'
 
 die() { echo "kvm-unit-tests.sh: $*" >&2; exit 2; }
+# Process substitution needs /dev/fd, which nested-kvm.sh's throw-away guest lacks (the script runs
+# there as a whole when started inside it, where /dev/kvm exists).
+if [ ! -e /dev/fd ] && [ -d /proc/self/fd ]; then ln -s /proc/self/fd /dev/fd 2>/dev/null || true; fi
 
 # ------------------------------------------------------------------ the runner (inside KVM)
 # --run-units DIR: runs every unit of DIR/plan that DIR/results does not finish yet, appending

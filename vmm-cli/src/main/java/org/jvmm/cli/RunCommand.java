@@ -16,6 +16,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.jvmm.cli.trace.JfrTracing;
+import org.jvmm.core.arch.CpuFeatures;
 import org.jvmm.core.host.RawTerminal;
 import org.jvmm.core.stats.ExitReport;
 import org.jvmm.gdb.GdbAddress;
@@ -45,10 +46,12 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--payload", paramLabel = "FILE", description = "a flat binary (docs/machine.md)")
     Path payload;
 
-    @Option(names = "--kernel", paramLabel = "FILE", description = "a Linux bzImage or ELF vmlinux (docs/linux-boot.md)")
+    @Option(names = "--kernel", paramLabel = "FILE",
+            description = "a Linux bzImage or ELF vmlinux (docs/linux-boot.md), or a Multiboot kernel (docs/multiboot.md)")
     Path kernel;
 
-    @Option(names = "--initrd", paramLabel = "FILE", description = "with --kernel: the initramfs")
+    @Option(names = "--initrd", paramLabel = "FILE",
+            description = "with --kernel: the initramfs (a Multiboot kernel gets it as module 0)")
     Path initrd;
 
     @Option(names = "--cmdline", paramLabel = "STR", defaultValue = "console=ttyS0 earlyprintk=serial panic=-1",
@@ -70,6 +73,11 @@ final class RunCommand implements Callable<Integer> {
 
     @Option(names = "--mem", defaultValue = "64M", paramLabel = "SIZE", description = "RAM (default: ${DEFAULT-VALUE})")
     String mem;
+
+    @Option(names = "--cpu", paramLabel = "host[,+F|-F...]", defaultValue = "host",
+            description = "the CPU every vCPU sees: KVM's supported CPUID with features added (+F, kept where KVM "
+                    + "has them) or removed (-F); QEMU's names (docs/machine.md). Default: ${DEFAULT-VALUE}")
+    String cpu;
 
     @Option(names = "--cpus", defaultValue = "1", paramLabel = "N", description = "vCPUs (default: ${DEFAULT-VALUE})")
     int cpus;
@@ -310,6 +318,7 @@ final class RunCommand implements Callable<Integer> {
         if (!mode.equals("long") && !mode.equals("real")) {
             throw new IllegalArgumentException("--mode must be real or long, not '" + mode + "'");
         }
+        CpuFeatures cpuFeatures = CpuFeatures.parse(cpu);
         List<DeviceOption> specs = devices.stream().map(DeviceOption::parse).toList();
         long memory = Sizes.parse(mem);
         if (memory == 0 || memory % 4096 != 0) {
@@ -358,6 +367,7 @@ final class RunCommand implements Callable<Integer> {
         flag("--mem " + mem, () -> builder.memory(memory));
         flag("--cpus " + cpus, () -> builder.cpus(cpus));
         builder.irqchip(!noIrqchip)
+                .cpu(cpuFeatures)
                 .boot(boot)
                 .serial(serialOut, serialIn)
                 .events(line -> System.err.println(line.startsWith("boot-time:") ? line : "jvmm: " + line));

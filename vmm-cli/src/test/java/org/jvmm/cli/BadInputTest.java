@@ -58,7 +58,7 @@ class BadInputTest {
         rows.add(new Row("missing kernel", nokvm, "run --kernel $T/missing.bin",
                 "jvmm: kernel $T/missing.bin: no such file", 2));
         rows.add(new Row("a file that is not a kernel", nokvm, "run --kernel $G",
-                "jvmm: kernel $G: not a Linux kernel: no bzImage 'HdrS' header and no ELF magic: magic 0x2ce9106a at 0x202, boot flag 0x9090 at 0x1fe", 2));
+                "jvmm: kernel $G: not a kernel jvmm boots: no bzImage 'HdrS' header, no Multiboot header and no ELF magic: magic 0x2ce9106a at 0x202", 2));
         rows.add(new Row("initrd larger than RAM", nokvm, "run --kernel $G --initrd $T/big.bin --mem 4M",
                 "jvmm: initrd $T/big.bin (4194304 bytes) does not fit in --mem 4M", 2));
         rows.add(new Row("payload is a directory", nokvm, "run --payload $T",
@@ -129,6 +129,12 @@ class BadInputTest {
                 "jvmm: --arg takes N=VALUE, not '1=zz'", 2));
         rows.add(new Row("unknown mode", nokvm, "run --payload $G --mode protected",
                 "jvmm: --mode must be real or long, not 'protected'", 2));
+        rows.add(new Row("unknown CPU model", nokvm, "run --payload $G --cpu qemu64",
+                "jvmm: --cpu: unknown CPU model 'qemu64': jvmm offers 'host' (KVM's supported CPUID), optionally followed by ,+feature or ,-feature", 2));
+        rows.add(new Row("unknown CPU feature", nokvm, "run --payload $G --cpu host,+frob",
+                "jvmm: --cpu: unknown CPU feature 'frob' (docs/machine.md lists the names jvmm knows)", 2));
+        rows.add(new Row("CPU property", nokvm, "run --payload $G --cpu host,vendor=GenuineIntel",
+                "jvmm: --cpu: 'vendor=GenuineIntel' is not +feature or -feature (jvmm takes no CPU properties)", 2));
         rows.add(new Row("timeout 0", nokvm, "run --payload $G --timeout 0",
                 "jvmm: --timeout must be a positive number of seconds, not 0", 2));
         rows.add(new Row("bad --serial", nokvm, "run --payload $G --serial file.txt",

@@ -6,7 +6,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import org.jvmm.core.boot.BootCpu;
-import org.jvmm.core.boot.BootException;
 import org.jvmm.core.boot.CommandLine;
 import org.jvmm.core.boot.Initrd;
 import org.jvmm.core.boot.KernelImage;
@@ -23,7 +22,7 @@ import org.jvmm.core.memory.GuestMemory;
  * {@link MemoryMap#LINUX} gives: kernel, initrd, ACPI tables, command line and zero page; vCPU 0 at
  * the kernel's 64-bit entry, the others waiting for INIT/SIPI in the in-kernel LAPIC.
  */
-final class LinuxLoader {
+final class LinuxLoader implements KernelLoader {
 
     /** The reboot method jvmm asks for when the caller names none: see {@link #needsAcpiReboot}. */
     static final String ACPI_REBOOT = "reboot=acpi";
@@ -33,42 +32,19 @@ final class LinuxLoader {
     private LinuxBoot boot;
     private LoadedKernel kernel;
 
-    private LinuxLoader(KernelBoot config, KernelImage image) {
+    LinuxLoader(KernelBoot config, KernelImage image) {
         this.config = config;
         this.image = image;
     }
 
-    /**
-     * Reads and checks the kernel file, before anything touches KVM: a file that is not a kernel is
-     * the caller's to fix.
-     *
-     * @param config the kernel to boot
-     * @return the loader
-     * @throws IOException            when the file cannot be read
-     * @throws MachineConfigException when it is not a kernel jvmm can boot
-     */
-    static LinuxLoader read(KernelBoot config) throws IOException {
-        try {
-            return new LinuxLoader(config, KernelImage.read(config.kernel()));
-        } catch (BootException e) {
-            throw new MachineConfigException("kernel " + config.kernel() + ": " + e.getMessage(), e);
-        }
-    }
-
     /** Before RAM and vCPUs: KVM's TSS and identity-map pages, the in-kernel irqchip and PIT. */
-    static void configureVm(VmFd vm) {
+    @Override
+    public void configureVm(VmFd vm) {
         LinuxBoot.configureVm(vm, MemoryMap.LINUX);
     }
 
-    /**
-     * Loads the kernel and initrd and writes the boot data.
-     *
-     * @param memory guest RAM
-     * @param cpus   vCPU count
-     * @param slots  the virtio-mmio slots in use
-     * @throws IOException when the initrd cannot be read
-     */
-    void load(GuestMemory memory, int cpus, List<VirtioMmioSlot> slots) throws IOException {
+    @Override
+    public void load(GuestMemory memory, int cpus, List<VirtioMmioSlot> slots) throws IOException {
         boot = new LinuxBoot(memory, cpus, MemoryMap.LINUX);
         kernel = boot.loadKernel(image);
         Optional<Initrd> initrd = config.initrd() == null ? Optional.empty()
@@ -111,7 +87,8 @@ final class LinuxLoader {
      * in-kernel LAPIC for INIT/SIPI from vCPU 0. All get the same boot MSRs: an AP whose MTRRdefType
      * differs from the BSP's makes Linux warn that the firmware did not set up every CPU.
      */
-    void configureVcpu(VcpuFd fd, Cpuid supported) {
-        boot.configureVcpu(fd, supported, new BootCpu.CpuidOptions(config.hideCx16(), config.hideXsave()), kernel);
+    @Override
+    public void configureVcpu(VcpuFd fd, Cpuid cpuid) {
+        boot.configureVcpu(fd, cpuid, new BootCpu.CpuidOptions(config.hideCx16(), config.hideXsave()), kernel);
     }
 }

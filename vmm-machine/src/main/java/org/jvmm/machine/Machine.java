@@ -13,6 +13,8 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
+import org.jvmm.core.arch.CpuFeature;
+import org.jvmm.core.arch.CpuFeatures;
 import org.jvmm.core.bus.Bus;
 import org.jvmm.core.irq.InterruptLine;
 import org.jvmm.core.irq.KvmIrqLine;
@@ -101,13 +103,13 @@ public final class Machine implements AutoCloseable {
 
     private void assemble() throws IOException {
         devices = DeviceWiring.open(spec.devices(), resources);
-        LinuxLoader linux = spec.boot() instanceof KernelBoot kernel ? LinuxLoader.read(kernel) : null;
+        KernelLoader kernelLoader = spec.boot() instanceof KernelBoot kernel ? KernelLoader.read(kernel) : null;
         RawLoader raw = spec.boot() instanceof RawPayload payload ? new RawLoader(payload, spec.irqchip()) : null;
 
         Kvm kvm = resources.add(Kvm.open(spec.kvmDevice()));
         vm = resources.add(kvm.createVm());
-        if (linux != null) {
-            LinuxLoader.configureVm(vm);
+        if (kernelLoader != null) {
+            kernelLoader.configureVm(vm);
         } else {
             raw.configureVm(vm);
         }
@@ -119,14 +121,17 @@ public final class Machine implements AutoCloseable {
         InterruptPaths interrupts = new InterruptPaths(vm, spec.irqchip(), resources, this::note);
         notifies = new NotifyPaths(vm, resources, this::note, deviceThreadFaults);
         devices.place(pio, mmio, memory, interrupts, notifies, spec.virtioObservers());
-        if (linux != null) {
-            linux.load(memory, spec.cpus(), devices.virtioSlots());
+        if (kernelLoader != null) {
+            kernelLoader.load(memory, spec.cpus(), devices.virtioSlots());
             pio.register("acpi-power", MemoryMap.ACPI_POWER, new PowerPorts(this::requestStop));
             mmio.register("boot-timer", MemoryMap.BOOT_TIMER, new BootTimer(spec.events()));
+            if (kernelLoader instanceof MultibootLoader) {
+                CompatDevices.register(pio, mmio, vm, spec.memory(), spec.cpus());
+            }
         } else {
             raw.load(memory, spec.memory(), spec.cpus(), devices.virtioSlots().size());
         }
-        addVcpus(kvm.supportedCpuid(), linux, raw);
+        addVcpus(cpuid(kvm.supportedCpuid()), kernelLoader, raw);
         openCounters(kvm);
         phases = new PhaseAccounting(vcpus.stream().map(v -> v.dispatcher().stats()).toList(), pio, mmio,
                 counters != null ? counters : CounterSource.NONE, System::nanoTime);
@@ -159,14 +164,23 @@ public final class Machine implements AutoCloseable {
         mmio.register("phase-marker", MemoryMap.PHASE_MARKER, phaseMarker);
     }
 
-    private void addVcpus(Cpuid supported, LinuxLoader linux, RawLoader raw) {
+    /** KVM's supported CPUID changed as {@code --cpu} asks; features KVM lacks are left out, with a note. */
+    private Cpuid cpuid(Cpuid supported) {
+        CpuFeatures.Applied applied = spec.cpu().apply(supported);
+        for (CpuFeature missing : applied.unavailable()) {
+            note("--cpu +" + missing.name() + ": this host's KVM does not support it; the guest does not see it");
+        }
+        return applied.cpuid();
+    }
+
+    private void addVcpus(Cpuid cpuid, KernelLoader kernelLoader, RawLoader raw) {
         int mmioDevices = mmio.entries().size();
         for (int id = 0; id < spec.cpus(); id++) {
             VcpuFd fd = vm.createVcpu(id);
-            if (linux != null) {
-                linux.configureVcpu(fd, supported);
+            if (kernelLoader != null) {
+                kernelLoader.configureVcpu(fd, cpuid);
             } else {
-                raw.configureVcpu(fd, supported, memory, spec.memory());
+                raw.configureVcpu(fd, cpuid, memory, spec.memory());
             }
             ExitDispatcher dispatcher = new ExitDispatcher(pio, mmio, new ExitStats(id, mmioDevices));
             dispatcher.setListener(spec.exitListener());

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.function.Consumer;
 import java.util.function.Function;
+import org.jvmm.core.arch.CpuFeatures;
 import org.jvmm.core.kvm.Kvm;
 import org.jvmm.core.vcpu.ExitListener;
 import org.jvmm.devices.virtio.VirtioObserver;
@@ -37,6 +38,7 @@ public final class MachineBuilder {
     private long memory = 64L << 20;
     private int cpus = 1;
     private boolean irqchip = true;
+    private CpuFeatures cpu = CpuFeatures.HOST;
     private Boot boot;
     private OutputStream serialOut = OutputStream.nullOutputStream();
     private InputStream serialIn;
@@ -103,6 +105,19 @@ public final class MachineBuilder {
      */
     public MachineBuilder irqchip(boolean enabled) {
         this.irqchip = enabled;
+        return this;
+    }
+
+    /**
+     * The CPU every vCPU sees (default {@link CpuFeatures#HOST}: KVM's supported CPUID): KVM's
+     * supported CPUID with the option's {@code -feature}s cleared and its {@code +feature}s kept, for
+     * every kind of boot. A {@code +feature} KVM does not support is left out, with a note.
+     *
+     * @param features the parsed {@code --cpu} value ({@link CpuFeatures#parse})
+     * @return this
+     */
+    public MachineBuilder cpu(CpuFeatures features) {
+        this.cpu = Objects.requireNonNull(features, "features");
         return this;
     }
 
@@ -188,7 +203,7 @@ public final class MachineBuilder {
      */
     public Machine build() throws IOException {
         check();
-        return Machine.assemble(new Spec(kvmDevice, memory, cpus, irqchip, boot, serialOut, serialIn,
+        return Machine.assemble(new Spec(kvmDevice, memory, cpus, irqchip, cpu, boot, serialOut, serialIn,
                 List.copyOf(devices), exitListener, virtioObservers, events));
     }
 
@@ -197,7 +212,7 @@ public final class MachineBuilder {
             throw new MachineConfigException("the machine has nothing to boot: give it a raw payload or a kernel");
         }
         if (boot instanceof KernelBoot && !irqchip) {
-            throw new MachineConfigException("a Linux guest needs the in-kernel irqchip");
+            throw new MachineConfigException("a kernel (Linux or Multiboot) needs the in-kernel irqchip");
         }
         if (boot instanceof RawPayload raw && raw.mode() == CpuMode.LONG && cpus > MemoryMap.MAX_RAW_LONG_MODE_CPUS) {
             throw new MachineConfigException("a raw long-mode payload has stacks for " + MemoryMap.MAX_RAW_LONG_MODE_CPUS
@@ -232,7 +247,7 @@ public final class MachineBuilder {
     }
 
     /** A checked description, what {@link Machine} is assembled from. */
-    record Spec(Path kvmDevice, long memory, int cpus, boolean irqchip, Boot boot, OutputStream serialOut,
+    record Spec(Path kvmDevice, long memory, int cpus, boolean irqchip, CpuFeatures cpu, Boot boot, OutputStream serialOut,
                 InputStream serialIn, List<DeviceConfig> devices, ExitListener exitListener,
                 Function<String, VirtioObserver> virtioObservers, Consumer<String> events) {}
 }

@@ -8,7 +8,12 @@ import org.jvmm.core.bus.AddressRange;
 import org.jvmm.core.memory.GuestRam;
 import org.jvmm.core.stats.PhaseAccounting;
 import org.jvmm.devices.ata.AtaPio;
+import org.jvmm.devices.acpi.PmTimer;
 import org.jvmm.devices.debug.DebugExit;
+import org.jvmm.devices.fwcfg.FwCfg;
+import org.jvmm.devices.testdev.TestDevIrqLines;
+import org.jvmm.devices.testdev.TestDevMemory;
+import org.jvmm.devices.testdev.TestDevPorts;
 import org.jvmm.devices.serial.Serial;
 
 /**
@@ -137,10 +142,27 @@ public final class MemoryMap {
     /** End (exclusive) of the range for callers' port devices. */
     public static final int PORT_ALLOCATION_END = 0x1_0000;
 
+    // ---- compatibility devices: QEMU's, where guests written for QEMU expect them (Multiboot kernels)
+
+    /** fw_cfg's selector and data ports, QEMU's on a PC. */
+    public static final AddressRange FW_CFG = new AddressRange(0x510, FwCfg.PORTS);
+    /** pc-testdev's scratch register and flush-page ports. */
+    public static final AddressRange TESTDEV_PORTS = new AddressRange(0xe0, TestDevPorts.PORTS);
+    /** pc-testdev's interrupt-line ports, one per IOAPIC pin (port 0x2000 + n drives GSI n). */
+    public static final AddressRange TESTDEV_IRQ_LINES = new AddressRange(0x2000, TestDevIrqLines.LINES);
+    /** pc-testdev's memory behind exits, above the IOAPIC and LAPIC and below KVM's pages. */
+    public static final AddressRange TESTDEV_MEMORY = new AddressRange(0xff00_0000L, TestDevMemory.SIZE);
+    /** The ACPI PM timer, at QEMU's PIIX4/ICH9 place (PM base 0x600 + 8); the FADT names it. */
+    public static final AddressRange PM_TIMER = new AddressRange(0x608, PmTimer.LENGTH);
+
     /** Where Linux's boot data goes. */
     public static final LinuxBoot.Layout LINUX = new LinuxBoot.Layout(GDT, ZERO_PAGE, LINUX_STACK, LINUX_PAGE_TABLES,
             CMDLINE, CMDLINE_AREA, KVM_TSS, KVM_IDENTITY_MAP,
             new AcpiTables.Layout((int) ACPI_POWER.base(), (int) COM1.base(), COM1_GSI));
+
+    /** Where a Multiboot kernel's ACPI tables say the devices are: Linux's, and the PM timer. */
+    public static final AcpiTables.Layout MULTIBOOT_ACPI = new AcpiTables.Layout((int) ACPI_POWER.base(),
+            (int) COM1.base(), COM1_GSI, (int) PM_TIMER.base());
 
     private MemoryMap() {}
 
@@ -185,14 +207,19 @@ public final class MemoryMap {
                 new Row(hex(VIRTIO_BASE), "virtio-mmio slot i at + i * " + hex(VIRTIO_SLOT_SIZE) + ", GSI "
                         + VIRTIO_GSI + " + i, " + MAX_VIRTIO_SLOTS + " slots"),
                 new Row(hex(MMIO_ALLOCATION_BASE), "callers' MMIO devices without an address, up to " + hex(MMIO_ALLOCATION_END)),
+                new Row(hex(TESTDEV_MEMORY.base()), "Multiboot: pc-testdev memory (" + hex(TESTDEV_MEMORY.size()) + ")"),
                 new Row(hex(KVM_IDENTITY_MAP), "KVM identity-map page (Intel hosts)"),
                 new Row(hex(KVM_TSS), "KVM TSS, three pages (Intel hosts)"),
+                new Row("port " + range(TESTDEV_PORTS), "Multiboot: pc-testdev scratch register (0xe0, 0xe8) and flush page (0xe4)"),
                 new Row("port " + range(DEBUG_EXIT), "debug exit"),
                 new Row("port " + range(I8042), "i8042 (reset line)"),
                 new Row("port " + range(ATA_PIO), "ATA-PIO block device"),
                 new Row("port " + range(COM1), "COM1 8250 UART, GSI " + COM1_GSI),
-                new Row("port " + range(ACPI_POWER), "ACPI sleep control, sleep status, reset (Linux)"),
+                new Row("port " + range(FW_CFG), "Multiboot: fw_cfg selector, data"),
+                new Row("port " + range(ACPI_POWER), "ACPI sleep control, sleep status, reset (Linux, Multiboot)"),
+                new Row("port " + range(PM_TIMER), "Multiboot: ACPI PM timer (the FADT's PM_TMR_BLK)"),
                 new Row("port " + range(PHASE_MARKER_PORT), "phase marker (the same register, for real-mode guests)"),
+                new Row("port " + range(TESTDEV_IRQ_LINES), "Multiboot: pc-testdev interrupt lines (port 0x2000 + n: GSI n)"),
                 new Row("port " + hex(PORT_ALLOCATION_BASE), "callers' port devices without a port, up to " + hex(PORT_ALLOCATION_END)));
         return rows.stream().map(r -> "| " + r.where() + " | " + r.what() + " |").toList();
     }

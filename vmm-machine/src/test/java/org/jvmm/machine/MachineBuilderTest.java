@@ -82,8 +82,24 @@ class MachineBuilderTest {
                 refused(builder().irqchip(false).device(new VirtioRngConfig(VirtioPaths.DEFAULT))
                         .device(new VirtioConsoleConfig(java.io.OutputStream.nullOutputStream(),
                                 VirtioPaths.DEFAULT.withInterrupt(Interrupt.LINE)))));
-        assertEquals("a Linux guest needs the in-kernel irqchip",
+        assertEquals("a kernel (Linux or Multiboot) needs the in-kernel irqchip",
                 refused(builder().irqchip(false).boot(KernelBoot.of(tmp.resolve("vmlinux"), null, ""))));
+    }
+
+    @Test
+    void aKernelFileIsToldByItsFormatBeforeKvmIsOpened() throws IOException {
+        // A Multiboot magic with a checksum that does not add up, in a file that is no ELF64 vmlinux.
+        java.nio.ByteBuffer header = java.nio.ByteBuffer.allocate(4096).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        header.putInt(64, 0x1bad_b002).putInt(68, 0).putInt(72, 1);
+        Path broken = java.nio.file.Files.write(tmp.resolve("broken.elf"), header.array());
+        assertEquals("kernel " + broken + ": the multiboot header's checksum is wrong: magic + flags + checksum must be 0 (mod 2^32)",
+                refused(builder().boot(KernelBoot.of(broken, null, ""))).replaceAll(" \\(mod 2\\^32\\):.*", " (mod 2^32)"));
+        Path text = java.nio.file.Files.writeString(tmp.resolve("notes.txt"), "not a kernel at all");
+        assertEquals("kernel " + text + ": not a kernel jvmm boots: no bzImage 'HdrS' header, no Multiboot header and no ELF magic: "
+                + "a file of 19 bytes", refused(builder().boot(KernelBoot.of(text, null, ""))));
+        assertEquals("--cpu: unknown CPU model 'qemu64': jvmm offers 'host' (KVM's supported CPUID), optionally followed by "
+                + ",+feature or ,-feature", assertThrows(IllegalArgumentException.class,
+                        () -> builder().cpu(org.jvmm.core.arch.CpuFeatures.parse("qemu64"))).getMessage());
     }
 
     @Test

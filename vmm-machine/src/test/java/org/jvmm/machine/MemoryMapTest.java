@@ -48,6 +48,18 @@ class MemoryMapTest {
         assertTrue(MemoryMap.PHASE_MARKER_PORT.base() >= MemoryMap.ACPI_POWER.base() + MemoryMap.ACPI_POWER.size()
                 && MemoryMap.PHASE_MARKER_PORT.base() + MemoryMap.PHASE_MARKER_PORT.size() <= MemoryMap.PORT_ALLOCATION_BASE);
         assertTrue(MemoryMap.BOOT_TIMER.base() >= MemoryMap.MMIO_HOLE);
+        assertTrue(MemoryMap.PM_TIMER.base() >= MemoryMap.ACPI_POWER.base() + MemoryMap.ACPI_POWER.size()
+                && MemoryMap.PM_TIMER.base() + MemoryMap.PM_TIMER.size() <= MemoryMap.PHASE_MARKER_PORT.base());
+        assertTrue(MemoryMap.TESTDEV_PORTS.base() + MemoryMap.TESTDEV_PORTS.size() <= MemoryMap.DEBUG_EXIT.base()
+                && MemoryMap.I8042.base() + MemoryMap.I8042.size() <= MemoryMap.TESTDEV_PORTS.base());
+        assertTrue(MemoryMap.FW_CFG.base() >= MemoryMap.COM1.base() + MemoryMap.COM1.size()
+                && MemoryMap.FW_CFG.base() + MemoryMap.FW_CFG.size() <= MemoryMap.ACPI_POWER.base());
+        assertTrue(MemoryMap.TESTDEV_IRQ_LINES.base() >= MemoryMap.PHASE_MARKER_PORT.base() + MemoryMap.PHASE_MARKER_PORT.size()
+                && MemoryMap.TESTDEV_IRQ_LINES.base() + MemoryMap.TESTDEV_IRQ_LINES.size() <= MemoryMap.PORT_ALLOCATION_BASE);
+        assertTrue(MemoryMap.TESTDEV_MEMORY.base() >= MemoryMap.MMIO_ALLOCATION_END
+                && MemoryMap.TESTDEV_MEMORY.base() + MemoryMap.TESTDEV_MEMORY.size() <= MemoryMap.KVM_IDENTITY_MAP,
+                "pc-testdev memory lies between the callers' MMIO devices (and the IOAPIC and LAPIC) and KVM's pages");
+        assertTrue(MemoryMap.MULTIBOOT_ACPI.pmTimerPort() == MemoryMap.PM_TIMER.base(), "the FADT names the PM timer's port");
         long virtioEnd = MemoryMap.VIRTIO_BASE + MemoryMap.MAX_VIRTIO_SLOTS * MemoryMap.VIRTIO_SLOT_SIZE;
         assertTrue(virtioEnd <= MemoryMap.MMIO_ALLOCATION_BASE);
         assertTrue(MemoryMap.MMIO_ALLOCATION_END <= MemoryMap.KVM_IDENTITY_MAP);
@@ -73,7 +85,8 @@ class MemoryMapTest {
             MemoryMap.KVM_TSS, MemoryMap.KVM_IDENTITY_MAP, MemoryMap.VIRTIO_BASE, MemoryMap.BOOT_TIMER.base(),
             MemoryMap.MMIO_ALLOCATION_BASE, MemoryMap.COM1.base(), MemoryMap.ATA_PIO.base(),
             MemoryMap.ACPI_POWER.base(), MemoryMap.PARAMS_MAGIC, MemoryMap.PHASE_MARKER.base(),
-            MemoryMap.PHASE_MARKER_PORT.base()};
+            MemoryMap.PHASE_MARKER_PORT.base(), MemoryMap.FW_CFG.base(), MemoryMap.PM_TIMER.base(),
+            MemoryMap.TESTDEV_MEMORY.base()};
         List<String> found = new ArrayList<>();
         List<Path> sources;
         try (Stream<Path> files = Files.walk(ROOT)) {

@@ -63,6 +63,8 @@ public final class AcpiTables {
     private static final int FADT_RESET_REG_SUP = 1 << 10;
     private static final int FADT_PWR_BUTTON = 1 << 4;
     private static final int FADT_SLP_BUTTON = 1 << 5;
+    private static final int FADT_TMR_VAL_EXT = 1 << 8;
+    private static final int PM_TIMER_LENGTH = 4;
     private static final int BOOT_ARCH_NO_VGA = 1 << 2;
     private static final int BOOT_ARCH_NO_CMOS_RTC = 1 << 5;
     private static final int MAX_XAPIC_VCPUS = 254;
@@ -73,8 +75,23 @@ public final class AcpiTables {
      * @param powerPorts the first port of the power port block ({@link #POWER_PORTS} ports)
      * @param com1Port   COM1's I/O base
      * @param com1Irq    COM1's IRQ
+     * @param pmTimerPort the ACPI PM timer's 4-byte port block, which the FADT names in
+     *                    {@code PM_TMR_BLK} and {@code X_PM_TMR_BLK} (32 bits wide: {@code TMR_VAL_EXT});
+     *                    0 for a machine without one (the FADT's fields stay 0)
      */
-    public record Layout(int powerPorts, int com1Port, int com1Irq) {}
+    public record Layout(int powerPorts, int com1Port, int com1Irq, int pmTimerPort) {
+
+        /**
+         * A machine without a PM timer.
+         *
+         * @param powerPorts the first port of the power port block
+         * @param com1Port   COM1's I/O base
+         * @param com1Irq    COM1's IRQ
+         */
+        public Layout(int powerPorts, int com1Port, int com1Irq) {
+            this(powerPorts, com1Port, com1Irq, 0);
+        }
+    }
 
     /** What a write to one of the power ports asks for. */
     public enum PowerAction {
@@ -170,7 +187,7 @@ public final class AcpiTables {
         ByteBuffer out = ByteBuffer.allocate((int) (end - base)).order(ByteOrder.LITTLE_ENDIAN);
         out.put(0, rsdp(xsdt));
         out.put((int) (xsdt - base), xsdt(fadt, madtAt));
-        out.put((int) (fadt - base), fadt(dsdtAt, layout.powerPorts()));
+        out.put((int) (fadt - base), fadt(dsdtAt, layout.powerPorts(), layout.pmTimerPort()));
         out.put((int) (madtAt - base), madt);
         out.put((int) (dsdtAt - base), dsdt);
         Map<String, Long> where = new LinkedHashMap<>();
@@ -244,11 +261,22 @@ public final class AcpiTables {
         return finish(b);
     }
 
-    static byte[] fadt(long dsdt, int powerPorts) {
+    static byte[] fadt(long dsdt, int powerPorts, int pmTimerPort) {
         ByteBuffer b = header("FACP", FADT_SIZE, 6);
         b.putInt(40, (int) dsdt);
         b.putShort(109, (short) (BOOT_ARCH_NO_VGA | BOOT_ARCH_NO_CMOS_RTC));
-        b.putInt(112, FADT_HW_REDUCED | FADT_RESET_REG_SUP | FADT_PWR_BUTTON | FADT_SLP_BUTTON);
+        int flags = FADT_HW_REDUCED | FADT_RESET_REG_SUP | FADT_PWR_BUTTON | FADT_SLP_BUTTON;
+        if (pmTimerPort != 0) {
+            // kvm-unit-tests reads PM_TMR_BLK (vmexit's inl_from_pmtimer); ACPI 2.0+ readers X_PM_TMR_BLK.
+            b.putInt(76, pmTimerPort);
+            b.put(91, (byte) PM_TIMER_LENGTH);
+            flags |= FADT_TMR_VAL_EXT;
+            b.put(208, (byte) 1);
+            b.put(209, (byte) 32);
+            b.put(211, (byte) 3);
+            b.putLong(212, pmTimerPort);
+        }
+        b.putInt(112, flags);
         putIoRegister(b, 116, powerPorts + RESET);
         b.put(128, (byte) RESET_VALUE);
         b.put(131, (byte) 5);

@@ -5,7 +5,7 @@ public enum BootError {
     /** The image ends before a structure it declares. */
     TRUNCATED_IMAGE("the kernel image is truncated"),
     /** Neither a bzImage ("HdrS" at 0x202, 0xAA55 at 0x1FE) nor an ELF file. */
-    BAD_MAGIC("not a Linux kernel: no bzImage 'HdrS' header and no ELF magic"),
+    BAD_MAGIC("not a kernel jvmm boots: no bzImage 'HdrS' header, no Multiboot header and no ELF magic"),
     /** The bzImage speaks a boot protocol older than 2.12. */
     PROTOCOL_TOO_OLD("the bzImage's boot protocol is older than 2.12 (jvmm needs the 64-bit entry)"),
     /** The bzImage has no 64-bit entry point (XLF_KERNEL_64 clear). */

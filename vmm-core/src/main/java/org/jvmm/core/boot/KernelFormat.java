@@ -45,7 +45,9 @@ public enum KernelFormat {
         if (elf) {
             return LINUX;
         }
-        throw new BootException(BootError.BAD_MAGIC,
-                "no bzImage 'HdrS' header at 0x202, no multiboot header in the first 8192 bytes and no ELF magic");
+        throw new BootException(BootError.BAD_MAGIC, image.length >= HDRS_OFFSET + 4
+                ? String.format("magic 0x%08x at 0x202",
+                        ByteBuffer.wrap(image).order(ByteOrder.LITTLE_ENDIAN).getInt(HDRS_OFFSET))
+                : "a file of " + image.length + " bytes");
     }
 }

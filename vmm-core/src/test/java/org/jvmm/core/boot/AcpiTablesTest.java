@@ -94,6 +94,29 @@ class AcpiTablesTest {
     }
 
     @Test
+    void fadtNamesThePmTimerOnlyWhenTheMachineHasOne() {
+        ByteBuffer none = le(AcpiTables.build(1, List.of(), TestLayout.ACPI).table("FACP"));
+        assertEquals(0, none.getInt(76), "PM_TMR_BLK");
+        assertEquals(0, none.get(91), "PM_TMR_LEN");
+        assertEquals(0, none.getInt(112) & (1 << 8), "TMR_VAL_EXT");
+        assertEquals(0, none.getLong(212), "X_PM_TMR_BLK address");
+
+        AcpiTables.Layout withTimer = new AcpiTables.Layout(TestLayout.POWER_PORTS, TestLayout.COM1_PORT,
+                TestLayout.COM1_IRQ, 0x608);
+        byte[] fadt = AcpiTables.build(1, List.of(), withTimer).table("FACP");
+        ByteBuffer f = le(fadt);
+        assertEquals(0, sum(fadt, 0, fadt.length), "checksum");
+        assertEquals(0x608, f.getInt(76), "PM_TMR_BLK");
+        assertEquals(4, f.get(91), "PM_TMR_LEN");
+        assertTrue((f.getInt(112) & (1 << 8)) != 0, "TMR_VAL_EXT: 32 bits");
+        assertTrue((f.getInt(112) & (1 << 20)) != 0, "still hardware reduced");
+        assertEquals(1, f.get(208), "X_PM_TMR_BLK: system I/O");
+        assertEquals(32, f.get(209), "32 bits");
+        assertEquals(3, f.get(211), "dword access");
+        assertEquals(0x608, f.getLong(212));
+    }
+
+    @Test
     void powerPortWritesDecode() {
         assertEquals(AcpiTables.PowerAction.POWEROFF, AcpiTables.powerAction(AcpiTables.SLEEP_CONTROL, 0x34));
         assertEquals(AcpiTables.PowerAction.NONE, AcpiTables.powerAction(AcpiTables.SLEEP_CONTROL, 0x14), "SLP_EN clear");

@@ -2,7 +2,6 @@ package org.jvmm.devices.acpi;
 
 import java.util.Objects;
 import java.util.function.LongSupplier;
-import org.jvmm.core.bus.AddressRange;
 import org.jvmm.core.bus.Bus;
 import org.jvmm.core.bus.BusDevice;
 
@@ -22,12 +21,8 @@ public final class PmTimer implements BusDevice {
 
     /** The counting frequency in Hz. */
     public static final long FREQUENCY_HZ = 3_579_545;
-    /** The port jvmm places it at: 0x608, where QEMU's PIIX4 and ICH9 put it (PM base 0x600 + 8). */
-    public static final long PORT = 0x608;
-    /** {@code PM_TMR_LEN}: bytes of the port block. */
+    /** {@code PM_TMR_LEN}: bytes of the port block (the machine places it, at 0x608 as QEMU's PIIX4 and ICH9 do). */
     public static final int LENGTH = 4;
-    /** The range to register. */
-    public static final AddressRange RANGE = new AddressRange(PORT, LENGTH);
 
     private static final long NANOS_PER_SECOND = 1_000_000_000L;
 
@@ -80,6 +75,6 @@ public final class PmTimer implements BusDevice {
 
     @Override
     public String toString() {
-        return "acpi-pm-timer@0x" + Long.toHexString(PORT) + (isWide() ? " (32-bit)" : " (24-bit)");
+        return "acpi-pm-timer" + (isWide() ? " (32-bit)" : " (24-bit)");
     }
 }

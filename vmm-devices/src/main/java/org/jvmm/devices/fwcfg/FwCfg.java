@@ -6,7 +6,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Map;
 import java.util.TreeMap;
-import org.jvmm.core.bus.AddressRange;
 import org.jvmm.core.bus.Bus;
 import org.jvmm.core.bus.BusDevice;
 
@@ -25,10 +24,8 @@ import org.jvmm.core.bus.BusDevice;
  */
 public final class FwCfg implements BusDevice {
 
-    /** The selector port. */
-    public static final long PORT = 0x510;
-    /** The range to register: the selector (0x510) and the data port (0x511). */
-    public static final AddressRange RANGE = new AddressRange(PORT, 2);
+    /** Ports to register: the selector and the data port (the machine places them, at 0x510 on a PC). */
+    public static final int PORTS = 2;
     /** Offset of the 16-bit selector register. */
     public static final int SELECTOR = 0;
     /** Offset of the 8-bit data register. */
@@ -112,7 +109,7 @@ public final class FwCfg implements BusDevice {
 
     @Override
     public String toString() {
-        return "fw_cfg@0x" + Long.toHexString(PORT) + " (" + keys.length + " items)";
+        return "fw_cfg (" + keys.length + " items)";
     }
 
     /** Collects the items of a {@link FwCfg}. */

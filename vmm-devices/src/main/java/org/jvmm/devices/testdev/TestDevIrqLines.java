@@ -1,7 +1,6 @@
 package org.jvmm.devices.testdev;
 
 import java.util.List;
-import org.jvmm.core.bus.AddressRange;
 import org.jvmm.core.bus.Bus;
 import org.jvmm.core.bus.BusDevice;
 import org.jvmm.core.irq.InterruptLine;
@@ -15,12 +14,8 @@ import org.jvmm.core.irq.InterruptLine;
  */
 public final class TestDevIrqLines implements BusDevice {
 
-    /** The first port. */
-    public static final long PORT = 0x2000;
-    /** How many lines: the IOAPIC's 24 pins. */
+    /** How many lines, one port each: the IOAPIC's 24 pins (the machine places them, at 0x2000 as QEMU does). */
     public static final int LINES = 24;
-    /** The range to register: 0x2000-0x2017. */
-    public static final AddressRange RANGE = new AddressRange(PORT, LINES);
 
     private final InterruptLine[] lines;
 
@@ -55,6 +50,6 @@ public final class TestDevIrqLines implements BusDevice {
 
     @Override
     public String toString() {
-        return "pc-testdev irq lines 0x2000-0x2017";
+        return "pc-testdev irq lines (" + LINES + ")";
     }
 }

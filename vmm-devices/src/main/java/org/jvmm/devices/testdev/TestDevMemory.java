@@ -1,6 +1,5 @@
 package org.jvmm.devices.testdev;
 
-import org.jvmm.core.bus.AddressRange;
 import org.jvmm.core.bus.BusDevice;
 
 /**
@@ -11,12 +10,8 @@ import org.jvmm.core.bus.BusDevice;
  */
 public final class TestDevMemory implements BusDevice {
 
-    /** Its guest-physical address. */
-    public static final long ADDRESS = 0xff00_0000L;
-    /** Its size. */
+    /** Its size (the machine places it, at 0xff000000 as QEMU does). */
     public static final int SIZE = 0x1_0000;
-    /** The range to register. */
-    public static final AddressRange RANGE = new AddressRange(ADDRESS, SIZE);
 
     private final byte[] bytes = new byte[SIZE];
 
@@ -42,6 +37,6 @@ public final class TestDevMemory implements BusDevice {
 
     @Override
     public String toString() {
-        return "pc-testdev memory at 0xff000000";
+        return "pc-testdev memory (" + SIZE + " bytes)";
     }
 }

@@ -2,7 +2,6 @@ package org.jvmm.devices.testdev;
 
 import java.util.Objects;
 import java.util.function.LongConsumer;
-import org.jvmm.core.bus.AddressRange;
 import org.jvmm.core.bus.Bus;
 import org.jvmm.core.bus.BusDevice;
 
@@ -24,10 +23,8 @@ import org.jvmm.core.bus.BusDevice;
  */
 public final class TestDevPorts implements BusDevice {
 
-    /** The first port. */
-    public static final long PORT = 0xe0;
-    /** The range to register: 0xe0-0xeb. */
-    public static final AddressRange RANGE = new AddressRange(PORT, 12);
+    /** Ports to register (the machine places them, at 0xe0-0xeb as QEMU does). */
+    public static final int PORTS = 12;
     /** Offset of the flush-page register (port 0xe4). */
     public static final int FLUSH = 4;
     /** Offset of the byte-wise view of the scratch register (port 0xe8). */
@@ -85,6 +82,6 @@ public final class TestDevPorts implements BusDevice {
 
     @Override
     public String toString() {
-        return "pc-testdev ports 0xe0-0xeb";
+        return "pc-testdev ports";
     }
 }

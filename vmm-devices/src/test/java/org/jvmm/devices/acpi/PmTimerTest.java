@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
+import org.jvmm.core.bus.AddressRange;
 import org.jvmm.core.bus.Bus;
 
 class PmTimerTest {
@@ -43,7 +44,7 @@ class PmTimerTest {
     void theBusReadsTheCountAndIgnoresWrites() {
         PmTimer timer = new PmTimer(() -> now, true);
         Bus bus = new Bus("pio");
-        bus.register("pm-timer", PmTimer.RANGE, timer);
+        bus.register("pm-timer", new AddressRange(0x608, PmTimer.LENGTH), timer);
         now += 2_000_000_000L;
         long count = 2 * PmTimer.FREQUENCY_HZ;
         assertEquals(count, bus.read(0x608, 4));

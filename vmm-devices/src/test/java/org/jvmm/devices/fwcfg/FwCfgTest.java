@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
+import org.jvmm.core.bus.AddressRange;
 import org.jvmm.core.bus.Bus;
 
 class FwCfgTest {
@@ -13,7 +14,7 @@ class FwCfgTest {
     private final Bus bus = new Bus("pio");
 
     FwCfgTest() {
-        bus.register("fw_cfg", FwCfg.RANGE, FwCfg.builder().ramSize(3L << 30).cpus(4, 8).item(0x8001, new byte[] {9, 8}).build());
+        bus.register("fw_cfg", new AddressRange(0x510, FwCfg.PORTS), FwCfg.builder().ramSize(3L << 30).cpus(4, 8).item(0x8001, new byte[] {9, 8}).build());
     }
 
     /** What kvm-unit-tests' fwcfg_get_u does: select with a 16-bit write, read n bytes, little-endian. */

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.jvmm.core.bus.AddressRange;
 import org.jvmm.core.bus.Bus;
 import org.jvmm.core.irq.InterruptLine;
 
@@ -17,7 +18,7 @@ class TestDevTest {
     private final Bus mmio = new Bus("mmio");
 
     TestDevTest() {
-        pio.register("testdev", TestDevPorts.RANGE, new TestDevPorts(flushed::add));
+        pio.register("testdev", new AddressRange(0xe0, TestDevPorts.PORTS), new TestDevPorts(flushed::add));
         List<InterruptLine> lines = new ArrayList<>();
         for (int i = 0; i < TestDevIrqLines.LINES; i++) {
             int line = i;
@@ -33,8 +34,8 @@ class TestDevTest {
                 }
             });
         }
-        pio.register("testdev-irq", TestDevIrqLines.RANGE, new TestDevIrqLines(lines));
-        mmio.register("testdev-mem", TestDevMemory.RANGE, new TestDevMemory());
+        pio.register("testdev-irq", new AddressRange(0x2000, TestDevIrqLines.LINES), new TestDevIrqLines(lines));
+        mmio.register("testdev-mem", new AddressRange(0xff00_0000L, TestDevMemory.SIZE), new TestDevMemory());
     }
 
     @Test
