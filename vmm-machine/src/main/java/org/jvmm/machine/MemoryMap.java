@@ -128,7 +128,7 @@ public final class MemoryMap {
     public static final AddressRange DEBUG_EXIT = new AddressRange(0xf4, DebugExit.PORTS);
     /** The ATA-PIO block device's command block. */
     public static final AddressRange ATA_PIO = new AddressRange(0x1f0, AtaPio.PORTS);
-    /** The ACPI power ports: sleep control, sleep status, reset (Linux guests). */
+    /** The ACPI power ports: sleep control, sleep status, reset (on every machine; the FADT describes them to Linux). */
     public static final AddressRange ACPI_POWER = new AddressRange(0x600, AcpiTables.POWER_PORTS);
     /** The phase marker's port, for guests that cannot reach {@link #PHASE_MARKER} (real mode): a 32-bit register. */
     public static final AddressRange PHASE_MARKER_PORT = new AddressRange(0x6f0, 4);
@@ -191,7 +191,7 @@ public final class MemoryMap {
                 new Row("port " + range(I8042), "i8042 (reset line)"),
                 new Row("port " + range(ATA_PIO), "ATA-PIO block device"),
                 new Row("port " + range(COM1), "COM1 8250 UART, GSI " + COM1_GSI),
-                new Row("port " + range(ACPI_POWER), "ACPI sleep control, sleep status, reset (Linux)"),
+                new Row("port " + range(ACPI_POWER), "ACPI sleep control, sleep status, reset (FADT)"),
                 new Row("port " + range(PHASE_MARKER_PORT), "phase marker (the same register, for real-mode guests)"),
                 new Row("port " + hex(PORT_ALLOCATION_BASE), "callers' port devices without a port, up to " + hex(PORT_ALLOCATION_END)));
         return rows.stream().map(r -> "| " + r.where() + " | " + r.what() + " |").toList();
