@@ -739,7 +739,8 @@ static volatile uint64_t race_desc, race_avail, race_good;
 static volatile uint64_t race_hold, race_held, race_rewrites;
 static volatile int race_stop, race_ap_done, race_ap_started;
 
-/* Values vCPU 1 writes: buffer addresses around RAM and the hole, lengths that overflow. */
+/* Values vCPU 1 writes: buffer addresses around RAM and the hole, lengths that overflow. Lengths up
+ * to 64 KiB from an address in the scratch area stay inside it. */
 static volatile uint64_t race_addrs[8];
 static const uint32_t race_lens[8] = {0, 1, 64, 512, 4096, 0x10000, 0x80000000u, 0xffffffffu};
 
@@ -823,15 +824,20 @@ static int attack_race(unsigned a)
     int r = ring_areas(&d, &av, &u);
     if (r)
         return r;
-    race_addrs[0] = (uintptr_t)xbuf;
-    race_addrs[1] = (uintptr_t)data;
+    /* Buffers in RAM all lie in a scratch area of 2 MiB, so whatever length vCPU 1 pairs them with,
+     * a device that honours it writes only there or refuses the buffer (2^31 and more leave RAM). */
+    uint8_t *scratch = rt_alloc(2u << 20, 4096);
+    if (!scratch)
+        return EXIT_NO_MEMORY;
+    race_addrs[0] = (uintptr_t)scratch;
+    race_addrs[1] = (uintptr_t)scratch + (1u << 20);
     race_addrs[2] = ram_top - 8;
     race_addrs[3] = ram_top;
-    race_addrs[4] = dev.base ? dev.base : VIRTIO_MMIO_BASE + slot * VIRTIO_MMIO_SLOT_SIZE;
+    race_addrs[4] = VIRTIO_MMIO_BASE + slot * VIRTIO_MMIO_SLOT_SIZE;
     race_addrs[5] = MMIO_HOLE - 32;
     race_addrs[6] = 0xfffffffffffff000ull;
-    race_addrs[7] = 0;
-    race_good = (uintptr_t)xbuf;
+    race_addrs[7] = (uintptr_t)scratch + (1u << 20) + 0xff00;
+    race_good = (uintptr_t)scratch;
     uint64_t rounds = arg_or(2, 2000), returned = 0, resets = 0, quiet = 0;
     int open = 0;
     for (uint64_t k = 0; k < rounds; k++) {
