@@ -106,7 +106,8 @@ static int attack_ports(unsigned a)
 
 /* What a PC's 8-bit ports give a read, byte by byte (a wider access is a byte access per port, the
  * lowest port in the lowest byte): the i8042's data port 0 (no key), its status 0x04 (system flag,
- * buffers empty), the power ports 0, anything else all ones. */
+ * buffers empty), the power ports 0, anything else all ones (0x61 too, in a wider access: jvmm's
+ * i8042 range holds it). */
 static uint32_t legacy_expected(uint32_t port, unsigned size)
 {
     uint32_t v = 0;
@@ -146,7 +147,10 @@ static int attack_legacy(unsigned a)
                     port_out(port, size, v);
                     uint32_t got = port_in(port, size);
                     made++;
-                    if (got != legacy_expected(port, size)) {   /* recorded at once: the VM may end */
+                    /* A 1-byte access to 0x61 is KVM's (its PIT's speaker port, whose bits follow the
+                     * timer), not jvmm's: its value is not checked. Wider ones reach jvmm. */
+                    int kvms = port == 0x61 && size == 1;
+                    if (!kvms && got != legacy_expected(port, size)) {   /* recorded at once: the VM may end */
                         if (!wrong)
                             set(a, 2, port | (uint64_t)size << 16 | (uint64_t)got << 32);
                         set(a, 1, ++wrong);
