@@ -775,13 +775,19 @@ KERNEL void ap_main(uint64_t index)
         x ^= x << 17;
         unsigned i = x & (QSIZE - 1);
         unsigned r = (unsigned)(x >> 40);
+        /* Mostly values a walk gets past (indexes in range, in-RAM buffers), so that the device walks
+         * chains that change under it instead of failing on its first check; now and then ones it
+         * must refuse (an index past the table, any avail index, indirect flags). */
         switch ((x >> 8) & 7) {
         case 0: d[i].addr = race_addrs[r & 7]; break;
         case 1: d[i].len = race_lens[r & 7]; break;
-        case 2: d[i].flags = (uint16_t)(r & 7); break;
-        case 3: d[i].next = (uint16_t)(r & 31); break;
-        case 4: av[2 + i] = (uint16_t)(r & 31); break;
-        case 5: av[1] = (uint16_t)r; break;                   /* any avail index */
+        case 2: d[i].flags = (uint16_t)((r & 0xf0) ? (r & 3) : (r & 7)); break;
+        case 3: d[i].next = (uint16_t)((r & 0xf0) ? (r & (QSIZE - 1)) : (r & 31)); break;
+        case 4: av[2 + i] = (uint16_t)((r & 0xf0) ? (r & (QSIZE - 1)) : (r & 31)); break;
+        case 5:
+            if ((r & 0xff0) == 0)
+                av[1] = (uint16_t)r;      /* any avail index, rarely */
+            break;
         case 6: av[1] = (uint16_t)(av[1] + 1 + (r & 3)); break; /* a few more chains */
         default:                          /* a good-looking descriptor again, chained on */
             d[i].addr = race_good;
