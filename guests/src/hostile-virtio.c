@@ -797,6 +797,10 @@ KERNEL void ap_main(uint64_t index)
             break;
         }
         race_rewrites = ++n;
+        /* A pause of 0 to 16383 spins between rewrites: unthrottled, vCPU 1 rewrote the whole table
+         * many times per round and the device failed every walk at its first check. */
+        for (unsigned w = (unsigned)(x >> 50) & 0x3fff; w && !race_stop; w--)
+            __asm__ volatile("pause");
     }
     race_ap_done = 1;
 }
