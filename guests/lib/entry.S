@@ -72,7 +72,7 @@ __tss_end:
     .section .ktext, "ax"
 rt_start:
     test %rsi, %rsi                       /* only vCPU 0 runs the guest */
-    jnz rt_park
+    jnz rt_secondary
     mov %rdi, ram_size(%rip)
     mov %rdx, params(%rip)
     lgdt gdt_ptr(%rip)
@@ -138,6 +138,17 @@ rt_start:
     pushq $UCODE
     pushq $rt_user_entry
     iretq
+
+/* vCPUs other than 0: ap_main(index) if the guest defines one (a weak symbol, 0 otherwise), in
+ * ring 0 with interrupts off on the stack and GDT the VMM set up, then park. hostile-virtio's race
+ * uses it; every other guest parks at once. */
+    .weak ap_main
+rt_secondary:
+    mov $ap_main, %eax
+    test %eax, %eax
+    jz rt_park
+    mov %rsi, %rdi
+    call *%rax
 
     .globl rt_park
 rt_park:

@@ -1,9 +1,16 @@
-/* hostile-io: attacks the port and MMIO buses. args[0] selects (bit n = attack n; 0 = all):
+/* hostile-io: attacks the port and MMIO buses. args[0] selects (bit n = attack n; 0 = 1 to 3):
  *   1 uart   every value to every COM1 register, with LCR.DLAB clear and set
  *   2 ports  out, then in, of 1, 2 and 4 bytes at every port no device claims, from args[4]
  *            (default 0) for args[5] ports (default 65536)
  *   3 mmio   reads and writes of 1, 2, 4 and 8 bytes at addresses nothing claims, below and above
  *            4 GiB, and wrong-width accesses to the virtio-mmio registers of slot 0
+ *   4 legacy from every port of the i8042 (0x60-0x64) and of the ACPI power ports (0x600-0x602),
+ *            writes of 1, 2 and 4 bytes, args[8] (default 16) values each from xorshift64 seeded
+ *            with args[7] (0: a fixed seed), each followed by a read of the same port and width.
+ *            Access k is the k-th in that order (i8042 first, ports ascending, widths ascending,
+ *            values); the sweep starts at access args[6] (the earlier ones are only counted, their
+ *            random values drawn). Some writes must end the VM (a reset pulse, a power-off): w[0]
+ *            holds the index of the access under way, so the host can tell which one did.
  * COM1 gets "attack NAME\n" before each. At the end, if slot 0 holds a virtio-console, one line of
  * the test pattern goes through it: the devices still work after all that.
  * Records (lib/hostile.h): uart: w[0] = SCR values that did not read back, w[1] = LSR, w[2] = IIR
@@ -11,7 +18,9 @@
  * all ones, w[2] = the first of those (port | size << 16 | value << 32), w[3] = writes;
  * mmio: w[0] = reads, w[1] = reads not all ones, w[2] = the first of those (address), w[3] =
  * writes, w[4] = wrong-width virtio register accesses that did not read 0 or were not dropped,
- * w[5] = addresses swept. results[0] = pattern lines sent through the console (0 or 1). */
+ * w[5] = addresses swept; legacy: w[0] = the access under way (the total once done), w[1] = reads
+ * that differed from the byte-wise model below, w[2] = the first of those (port | size << 16 |
+ * value << 32), w[3] = accesses made. results[0] = pattern lines sent through the console (0 or 1). */
 #include "virtio.h"
 #include "hostile.h"
 
@@ -22,8 +31,9 @@
 #define PTE_PRESENT_RW_USER 0x7ull
 #define PDE_2M 0x80ull
 
-enum { A_UART = 1, A_PORTS, A_MMIO, A_LAST = A_MMIO };
-static const char *const names[A_LAST + 1] = {[A_UART] = "uart", [A_PORTS] = "ports", [A_MMIO] = "mmio"};
+enum { A_UART = 1, A_PORTS, A_MMIO, A_LEGACY, A_LAST = A_LEGACY };
+static const char *const names[A_LAST + 1] = {[A_UART] = "uart", [A_PORTS] = "ports", [A_MMIO] = "mmio",
+                                              [A_LEGACY] = "legacy"};
 
 /* Ports a device answers on this machine (docs/machine.md), in KVM or in jvmm. Writes there would
  * reprogram the interrupt controllers or the timer, reset or stop the VM: the sweep skips any
@@ -36,6 +46,7 @@ static const struct { uint16_t base, len; } claimed[] = {
     {0xf4, 1},   /* debug exit */
     {0x3f8, 8},  /* COM1 */
     {0x4d0, 2},  /* ELCR (KVM) */
+    {0x600, 3},  /* ACPI power ports: sleep control, sleep status, reset */
 };
 
 static void set(unsigned attack, int word, uint64_t v) { hostile_record(attack)->w[word] = v; }
@@ -90,6 +101,66 @@ static int attack_ports(unsigned a)
     set(a, 1, wrong);
     set(a, 2, first_wrong);
     set(a, 3, writes);
+    return 0;
+}
+
+/* What a PC's 8-bit ports give a read, byte by byte (a wider access is a byte access per port, the
+ * lowest port in the lowest byte): the i8042's data port 0 (no key), its status 0x04 (system flag,
+ * buffers empty), the power ports 0, anything else all ones (0x61 too, in a wider access: jvmm's
+ * i8042 range holds it). */
+static uint32_t legacy_expected(uint32_t port, unsigned size)
+{
+    uint32_t v = 0;
+    for (unsigned b = 0; b < size; b++) {
+        uint32_t p = port + b, byte = 0xff;
+        if (p == 0x60)
+            byte = 0x00;
+        else if (p == 0x64)
+            byte = 0x04;
+        else if (p >= 0x600 && p <= 0x602)
+            byte = 0x00;
+        v |= byte << (8 * b);
+    }
+    return v;
+}
+
+static int attack_legacy(unsigned a)
+{
+    static const struct { uint16_t base, len; } ranges[2] = {{0x60, 5}, {0x600, 3}};
+    uint64_t first = params->args[6], per = arg_or(8, 16);
+    uint64_t x = arg_or(7, 0x2545f4914f6cdd1dull);
+    if (per > 1024)
+        return EXIT_BAD_ARGS;
+    uint64_t k = 0, made = 0, wrong = 0;
+    for (unsigned r = 0; r < 2; r++) {
+        for (uint32_t port = ranges[r].base; port < ranges[r].base + ranges[r].len; port++) {
+            for (unsigned size = 1; size <= 4; size *= 2) {
+                for (uint64_t n = 0; n < per; n++, k++) {
+                    x ^= x << 13;
+                    x ^= x >> 7;
+                    x ^= x << 17;
+                    if (k < first)
+                        continue;
+                    uint32_t v = (uint32_t)(x >> 32);
+                    set(a, 0, k);
+                    barrier();
+                    port_out(port, size, v);
+                    uint32_t got = port_in(port, size);
+                    made++;
+                    /* A 1-byte access to 0x61 is KVM's (its PIT's speaker port, whose bits follow the
+                     * timer), not jvmm's: its value is not checked. Wider ones reach jvmm. */
+                    int kvms = port == 0x61 && size == 1;
+                    if (!kvms && got != legacy_expected(port, size)) {   /* recorded at once: the VM may end */
+                        if (!wrong)
+                            set(a, 2, port | (uint64_t)size << 16 | (uint64_t)got << 32);
+                        set(a, 1, ++wrong);
+                    }
+                }
+            }
+        }
+    }
+    set(a, 0, k);
+    set(a, 3, made);
     return 0;
 }
 
@@ -243,7 +314,8 @@ static int console_line(void)
 int guest_main(void)
 {
     hostile_clear_records();
-    uint64_t mask = params->args[0] ? params->args[0] : ((2ull << A_LAST) - 1) & ~1ull;
+    /* 0: uart, ports and mmio; legacy ends the VM, so only when asked for. */
+    uint64_t mask = params->args[0] ? params->args[0] : ((2ull << A_MMIO) - 1) & ~1ull;
     if (mask & ~(((2ull << A_LAST) - 1) & ~1ull))
         return EXIT_BAD_ARGS;
     uart_init();
@@ -253,7 +325,8 @@ int guest_main(void)
         uart_puts("attack ");
         uart_puts(names[a]);
         uart_putc('\n');
-        int r = a == A_UART ? attack_uart(a) : a == A_PORTS ? attack_ports(a) : attack_mmio(a);
+        int r = a == A_UART ? attack_uart(a) : a == A_PORTS ? attack_ports(a)
+                : a == A_MMIO ? attack_mmio(a) : attack_legacy(a);
         if (r)
             return r;
         hostile_done(a);

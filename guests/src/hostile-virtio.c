@@ -1,6 +1,8 @@
 /* hostile-virtio: a malicious virtio-mmio driver. Runs the attacks selected by args[0] (bit n =
  * attack n; 0 = every attack that applies, see default_attacks) one after the other against the
- * virtio-console or virtio-blk in slot args[3]. After each attack it records what the device
+ * virtio-console, virtio-blk or virtio-rng in slot args[3] (the rng's buffers are device-writable;
+ * its good request is 64 bytes it must fill). Attack 21 (race) needs two vCPUs: vCPU 1 rewrites
+ * the ring while vCPU 0 drives the device (attack_race). After each attack it records what the device
  * showed, resets the device and proves with a good request that it works again, then uses the
  * witness device in slot args[4] - 1 (0: none), which is never attacked, to show that the rest of
  * the machine keeps working. COM1 gets "attack NAME\n" before each attack. args[2]: kicks of the
@@ -21,6 +23,7 @@
 #include "hostile.h"
 
 #define CONSOLE_ID 3
+#define RNG_ID 4
 #define CONSOLE_TRANSMITQ 1
 #define QSIZE 16
 #define LINE 64
@@ -51,7 +54,8 @@ enum {
     A_BLK_PAST_END,
     A_BLK_READ_ONLY,
     A_NOTIFY_STORM,
-    A_LAST = A_NOTIFY_STORM
+    A_RACE,
+    A_LAST = A_RACE
 };
 _Static_assert(A_LAST <= HOSTILE_MAX_ATTACK, "one record per attack");
 
@@ -76,6 +80,7 @@ static const char *const names[A_LAST + 1] = {
     [A_BLK_PAST_END] = "blk-past-end",
     [A_BLK_READ_ONLY] = "blk-read-only",
     [A_NOTIFY_STORM] = "notify-storm",
+    [A_RACE] = "race",
 };
 
 enum { W_STATUS, W_ISR, W_USED, W_DETAIL, W_DETAIL2, W_RECOVERY };
@@ -91,7 +96,9 @@ static struct virtio_dev dev;
 static struct virtq vq;
 static unsigned slot, qindex;
 static uint32_t dev_id;
-static int is_blk;
+static int is_blk, is_rng;
+static uint16_t wflag;                    /* VIRTQ_DESC_F_WRITE for the rng: its buffers are device-writable */
+static uint32_t last_len;                 /* the used length of the last element await_used took */
 /* The witness: a device in another slot that is never attacked. */
 static struct virtio_dev wdev;
 static struct virtq wq;
@@ -131,9 +138,8 @@ static void notify(struct virtq *q)
 /* Waits, bounded, for the next used element of q. */
 static int await_used(struct virtq *q, uint32_t *id)
 {
-    uint32_t len;
     for (uint64_t i = 0; i < SPIN_LIMIT; i++) {
-        if (virtq_pop(q, id, &len))
+        if (virtq_pop(q, id, &last_len))
             return 0;
         cpu_relax();
     }
@@ -182,10 +188,25 @@ static void line_post(struct virtq *q)
 /* The good request on the attacked device: a pattern line, or a read of sector 0. */
 static void good_post(void)
 {
-    if (is_blk)
+    if (is_blk) {
         blk_post(&vq, VIRTIO_BLK_T_IN, 0, data, 512, 1);
-    else
+    } else if (is_rng) {                  /* 64 bytes of 'X' for the device to overwrite */
+        memset(data, 'X', LINE);
+        vq.desc[0] = (struct virtq_desc){(uintptr_t)data, LINE, VIRTQ_DESC_F_WRITE, 0};
+        virtq_push(&vq, 0);
+        publish(&vq);
+    } else {
         line_post(&vq);
+    }
+}
+
+/* The rng filled the good request's 64 bytes: the used length says so, and they are not all 'X'. */
+static int rng_filled(void)
+{
+    unsigned same = 0;
+    for (unsigned k = 0; k < LINE; k++)
+        same += data[k] == 'X';
+    return last_len == LINE && same < LINE;
 }
 
 static int good_finish(void)
@@ -199,6 +220,8 @@ static int good_finish(void)
     barrier();
     if (is_blk)
         return blk_status == VIRTIO_BLK_S_OK ? 0 : EXIT_BLK_STATUS;
+    if (is_rng)
+        return rng_filled() ? 0 : EXIT_RNG_STALL;
     lines++;
     return 0;
 }
@@ -278,7 +301,7 @@ static unsigned chain_head(void)
 /* Descriptor i is a device-readable payload buffer; with more, the chain goes on at i + 1. */
 static void payload(unsigned i, uint64_t addr, uint32_t len, int more)
 {
-    vq.desc[i] = (struct virtq_desc){addr, len, more ? VIRTQ_DESC_F_NEXT : 0, (uint16_t)(i + 1)};
+    vq.desc[i] = (struct virtq_desc){addr, len, (uint16_t)((more ? VIRTQ_DESC_F_NEXT : 0) | wflag), (uint16_t)(i + 1)};
 }
 
 /* blk chains end with the status byte at descriptor i; descriptor i - 1 links to it. */
@@ -318,10 +341,10 @@ static int attack_chain(unsigned a)
     switch (a) {
     case A_CHAIN_LOOP:
         payload(i, (uintptr_t)xbuf, LINE, 1);
-        vq.desc[i + 1] = (struct virtq_desc){(uintptr_t)xbuf, LINE, VIRTQ_DESC_F_NEXT, (uint16_t)i};
+        vq.desc[i + 1] = (struct virtq_desc){(uintptr_t)xbuf, LINE, VIRTQ_DESC_F_NEXT | wflag, (uint16_t)i};
         break;
     case A_NEXT_OUT_OF_RANGE:
-        vq.desc[i] = (struct virtq_desc){(uintptr_t)xbuf, LINE, VIRTQ_DESC_F_NEXT, vq.num};
+        vq.desc[i] = (struct virtq_desc){(uintptr_t)xbuf, LINE, VIRTQ_DESC_F_NEXT | wflag, vq.num};
         break;
     case A_BUFFER_OUTSIDE_RAM:
         good_then_bad(i, ram_top);
@@ -342,11 +365,11 @@ static int attack_chain(unsigned a)
         break;
     case A_NESTED_INDIRECT:
         table[0] = (struct virtq_desc){(uintptr_t)(table + 2), 16, VIRTQ_DESC_F_INDIRECT, 0};
-        table[2] = (struct virtq_desc){(uintptr_t)xbuf, LINE, 0, 0};
+        table[2] = (struct virtq_desc){(uintptr_t)xbuf, LINE, wflag, 0};
         vq.desc[0] = (struct virtq_desc){(uintptr_t)table, 32, VIRTQ_DESC_F_INDIRECT, 0};
         break;
     case A_INDIRECT_ODD_LENGTH:           /* one and a half entries */
-        table[0] = (struct virtq_desc){(uintptr_t)xbuf, LINE, 0, 0};
+        table[0] = (struct virtq_desc){(uintptr_t)xbuf, LINE, wflag, 0};
         vq.desc[0] = (struct virtq_desc){(uintptr_t)table, 24, VIRTQ_DESC_F_INDIRECT, 0};
         break;
     }
@@ -361,6 +384,8 @@ static int attack_chain(unsigned a)
     }
     settle();
     set(a, W_USED, vq.used[1]);
+    if (vq.used[1] != 0)                  /* the used length of a chain the device returned */
+        set(a, W_DETAIL, ((volatile struct virtq_used_elem *)(vq.used + 2))[0].len);
     return 0;
 }
 
@@ -484,7 +509,7 @@ static int attack_notify_unset(unsigned a)
     good_post();
     for (unsigned k = 0; k < sizeof bogus / sizeof bogus[0]; k++)
         wr(VMMIO_QUEUE_NOTIFY, bogus[k]);
-    if (!is_blk)
+    if (dev_id == CONSOLE_ID)
         wr(VMMIO_QUEUE_NOTIFY, 0);        /* the console's receiveq, never set up */
     set(a, W_DETAIL, vq.used[1]);
     notify(&vq);
@@ -705,6 +730,184 @@ static int attack_notify_storm(unsigned a)
     return 0;
 }
 
+/* ---- the race: vCPU 1 rewrites the ring while the device walks it ---- */
+
+/* Shared with vCPU 1 (ap_main). vCPU 0 sets race_desc and race_avail, the areas to mangle, and
+ * bumps race_hold to have vCPU 1 keep off them: vCPU 1 answers by copying it to race_held once it
+ * finished the rewrite it was in. race_stop ends the rewriter, which then sets race_ap_done. */
+static volatile uint64_t race_desc, race_avail, race_good;
+static volatile uint64_t race_hold, race_held, race_rewrites;
+static volatile int race_stop, race_ap_done, race_ap_started;
+
+/* Values vCPU 1 writes: buffer addresses around RAM and the hole, lengths that overflow. Lengths up
+ * to 64 KiB from an address in the scratch area stay inside it. */
+static volatile uint64_t race_addrs[8];
+static const uint32_t race_lens[8] = {0, 1, 64, 512, 4096, 0x10000, 0x80000000u, 0xffffffffu};
+
+/* vCPU 1 (and any further vCPU, which returns and parks): ring 0, interrupts off. Rewrites one
+ * field of a random descriptor or avail entry, or the avail index, per iteration, until told to
+ * stop or after 2^32 rewrites. KERNEL: no calls out of .ktext, no struct copies. */
+KERNEL void ap_main(uint64_t index)
+{
+    if (index != 1)
+        return;
+    race_ap_started = 1;
+    uint64_t x = 0x9e3779b97f4a7c15ull;
+    uint64_t n = 0;
+    while (!race_stop && n < (1ull << 32)) {
+        uint64_t hold = race_hold;
+        if (race_held != hold) {
+            race_held = hold;             /* vCPU 0 may touch the areas now */
+            continue;
+        }
+        if (hold & 1) {                   /* odd: held */
+            __asm__ volatile("pause");
+            continue;
+        }
+        volatile struct virtq_desc *d = (volatile struct virtq_desc *)(uintptr_t)race_desc;
+        volatile uint16_t *av = (volatile uint16_t *)(uintptr_t)race_avail;
+        if (!d || !av) {
+            __asm__ volatile("pause");
+            continue;
+        }
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        unsigned i = x & (QSIZE - 1);
+        unsigned r = (unsigned)(x >> 40);
+        /* Mostly values a walk gets past (indexes in range, in-RAM buffers), so that the device walks
+         * chains that change under it instead of failing on its first check; now and then ones it
+         * must refuse (an index past the table, any avail index, indirect flags). */
+        switch ((x >> 8) & 7) {
+        case 0: d[i].addr = race_addrs[r & 7]; break;
+        case 1: d[i].len = race_lens[r & 7]; break;
+        case 2: d[i].flags = (uint16_t)((r & 0xf0) ? (r & 3) : (r & 7)); break;
+        case 3: d[i].next = (uint16_t)((r & 0xf0) ? (r & (QSIZE - 1)) : (r & 31)); break;
+        case 4: av[2 + i] = (uint16_t)((r & 0xf0) ? (r & (QSIZE - 1)) : (r & 31)); break;
+        case 5:
+            if ((r & 0xff0) == 0)
+                av[1] = (uint16_t)r;      /* any avail index, rarely */
+            break;
+        case 6: av[1] = (uint16_t)(av[1] + 1 + (r & 3)); break; /* a few more chains */
+        default:                          /* a good-looking descriptor again, chained on */
+            d[i].addr = race_good;
+            d[i].len = LINE;
+            d[i].flags = (uint16_t)(VIRTQ_DESC_F_NEXT | wflag);
+            d[i].next = (uint16_t)((i + 1) & (QSIZE - 1));
+            break;
+        }
+        race_rewrites = ++n;
+        /* A pause of 0 to 16383 spins between rewrites: unthrottled, vCPU 1 rewrote the whole table
+         * many times per round and the device failed every walk at its first check. */
+        for (unsigned w = (unsigned)(x >> 50) & 0x3fff; w && !race_stop; w--)
+            __asm__ volatile("pause");
+    }
+    race_ap_done = 1;
+}
+
+/* Keeps vCPU 1 off the rings (hold) or lets it go again (!hold); bounded wait for its answer. */
+static int race_set_hold(int hold)
+{
+    if ((race_hold & 1) == (uint64_t)hold)
+        return 0;
+    race_hold = race_hold + 1;
+    for (uint64_t i = 0; i < SPIN_LIMIT; i++) {
+        if (race_held == race_hold || race_ap_done)
+            return 0;
+        cpu_relax();
+    }
+    return EXIT_HOSTILE_STUCK;
+}
+
+/* args[2] rounds (default 2000): reset and set up the device if it needs it (always the same ring
+ * areas), post a good request, let vCPU 1 loose on the ring, notify, and wait (bounded) until the
+ * device returned a chain or asked for a reset; with vCPU 1 held again, take every used element.
+ * The device must stay inside guest RAM, keep its threads and answer within the wait; the run must
+ * end with the reset and good request of recover(). detail = rounds that ended with a chain
+ * returned, detail2 = rounds that ended with DEVICE_NEEDS_RESET, W_USED = rewrites by vCPU 1,
+ * W_DETAIL2 + 1 (w[6]) = rounds that ended with neither. */
+static int attack_race(unsigned a)
+{
+    if (params->vcpus < 2)
+        return EXIT_BAD_ARGS;
+    uint64_t d, av, u;
+    int r = ring_areas(&d, &av, &u);
+    if (r)
+        return r;
+    /* Buffers in RAM all lie in a scratch area of 2 MiB, so whatever length vCPU 1 pairs them with,
+     * a device that honours it writes only there or refuses the buffer (2^31 and more leave RAM). */
+    uint8_t *scratch = rt_alloc(2u << 20, 4096);
+    if (!scratch)
+        return EXIT_NO_MEMORY;
+    race_addrs[0] = (uintptr_t)scratch;
+    race_addrs[1] = (uintptr_t)scratch + (1u << 20);
+    race_addrs[2] = ram_top - 8;
+    race_addrs[3] = ram_top;
+    race_addrs[4] = VIRTIO_MMIO_BASE + slot * VIRTIO_MMIO_SLOT_SIZE;
+    race_addrs[5] = MMIO_HOLE - 32;
+    race_addrs[6] = 0xfffffffffffff000ull;
+    race_addrs[7] = (uintptr_t)scratch + (1u << 20) + 0xff00;
+    race_good = (uintptr_t)scratch;
+    uint64_t rounds = arg_or(2, 2000), returned = 0, resets = 0, quiet = 0;
+    int open = 0;
+    for (uint64_t k = 0; k < rounds; k++) {
+        if ((r = race_set_hold(1)))
+            return r;
+        if (!open || (rd(VMMIO_STATUS) & VIRTIO_STATUS_NEEDS_RESET)) {
+            if ((r = virtio_init(&dev, slot, dev_id, 0, 0)))
+                return r;
+            memset((void *)(uintptr_t)d, 0, 4096);
+            memset((void *)(uintptr_t)av, 0, 4096);
+            memset((void *)(uintptr_t)u, 0, 4096);
+            /* Not try_queue: it disables the queue again, and a queue disabled forgets its areas. */
+            wr(VMMIO_QUEUE_SEL, qindex);
+            wr(VMMIO_QUEUE_NUM, QSIZE);
+            wr(VMMIO_QUEUE_DESC_LOW, (uint32_t)d);
+            wr(VMMIO_QUEUE_DESC_HIGH, (uint32_t)(d >> 32));
+            wr(VMMIO_QUEUE_DRIVER_LOW, (uint32_t)av);
+            wr(VMMIO_QUEUE_DRIVER_HIGH, (uint32_t)(av >> 32));
+            wr(VMMIO_QUEUE_DEVICE_LOW, (uint32_t)u);
+            wr(VMMIO_QUEUE_DEVICE_HIGH, (uint32_t)(u >> 32));
+            wr(VMMIO_QUEUE_READY, 1);
+            if (rd(VMMIO_QUEUE_READY) != 1)
+                return EXIT_VIRTIO_QUEUE;
+            vq = (struct virtq){.dev = &dev, .index = qindex, .num = QSIZE, .desc = (struct virtq_desc *)(uintptr_t)d,
+                                .avail = (volatile uint16_t *)(uintptr_t)av, .used = (volatile uint16_t *)(uintptr_t)u};
+            vq.avail[0] = VIRTQ_AVAIL_F_NO_INTERRUPT;
+            if ((r = virtio_start(&dev)))
+                return r;
+            race_desc = d;
+            race_avail = av;
+            open = 1;
+        }
+        good_post();
+        if ((r = race_set_hold(0)))
+            return r;
+        notify(&vq);
+        unsigned outcome = 0;             /* Status reads exit: one per 256 polls of the used index */
+        for (unsigned i = 0; i < 256 * 256 && !outcome; i++) {
+            if (vq.used[1] != vq.last_used)
+                outcome = 1;
+            else if ((i & 255) == 0 && (rd(VMMIO_STATUS) & VIRTIO_STATUS_NEEDS_RESET))
+                outcome = 2;
+        }
+        returned += outcome == 1;
+        resets += outcome == 2;
+        quiet += outcome == 0;
+        vq.last_used = vq.used[1];
+    }
+    race_stop = 1;
+    for (uint64_t i = 0; i < SPIN_LIMIT && !race_ap_done; i++)
+        cpu_relax();
+    if (!race_ap_done)
+        return EXIT_HOSTILE_STUCK;
+    set(a, W_USED, race_rewrites);
+    set(a, W_DETAIL, returned);
+    set(a, W_DETAIL2, resets);
+    set(a, W_RECOVERY + 1, quiet);
+    return 0;
+}
+
 /* ---- driver ---- */
 
 static int attack(unsigned a)
@@ -729,6 +932,8 @@ static int attack(unsigned a)
         return is_blk ? attack_blk_read_only(a) : EXIT_BAD_ARGS;
     case A_NOTIFY_STORM:
         return attack_notify_storm(a);
+    case A_RACE:
+        return attack_race(a);
     default:
         return attack_chain(a);
     }
@@ -751,7 +956,7 @@ static int recover(unsigned a)
     }
     if ((r = good_request()))
         return r;
-    set(a, W_RECOVERY, LINE);
+    set(a, W_RECOVERY, is_rng ? last_len : LINE);
     return 0;
 }
 
@@ -778,11 +983,14 @@ int guest_main(void)
         return EXIT_BAD_ARGS;
     ram_top = ram_size <= MMIO_HOLE ? ram_size : 0x100000000ull + (ram_size - MMIO_HOLE);
     dev_id = mmio_read32(VIRTIO_MMIO_BASE + slot * VIRTIO_MMIO_SLOT_SIZE + VMMIO_DEVICE_ID);
-    if (dev_id != VIRTIO_BLK_ID && dev_id != CONSOLE_ID)
+    if (dev_id != VIRTIO_BLK_ID && dev_id != CONSOLE_ID && dev_id != RNG_ID)
         return EXIT_VIRTIO_DEVICE;
     is_blk = dev_id == VIRTIO_BLK_ID;
-    qindex = is_blk ? 0 : CONSOLE_TRANSMITQ;
-    xbuf = rt_alloc(4096, 4096);
+    is_rng = dev_id == RNG_ID;
+    wflag = is_rng ? VIRTQ_DESC_F_WRITE : 0;
+    qindex = dev_id == CONSOLE_ID ? CONSOLE_TRANSMITQ : 0;
+    /* The rng fills up to 64 KiB of the length-overflow chain's first 2 GiB buffer: xbuf has room. */
+    xbuf = rt_alloc(is_rng ? 0x10000 : 4096, 4096);
     table = rt_alloc(4096, 4096);
     data = rt_alloc(4096, 4096);
     if (!xbuf || !table || !data)

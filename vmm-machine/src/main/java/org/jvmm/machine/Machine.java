@@ -123,7 +123,6 @@ public final class Machine implements AutoCloseable {
         devices.place(pio, mmio, memory, interrupts, notifies, spec.virtioObservers());
         if (kernelLoader != null) {
             kernelLoader.load(memory, spec.cpus(), devices.virtioSlots());
-            pio.register("acpi-power", MemoryMap.ACPI_POWER, new PowerPorts(this::requestStop));
             mmio.register("boot-timer", MemoryMap.BOOT_TIMER, new BootTimer(spec.events()));
             if (kernelLoader instanceof MultibootLoader) {
                 CompatDevices.register(pio, mmio, vm, spec.memory(), spec.cpus());
@@ -159,6 +158,7 @@ public final class Machine implements AutoCloseable {
         }
         pio.register("com1", MemoryMap.COM1, serial);
         pio.register("i8042", MemoryMap.I8042, new I8042(control));
+        pio.register("acpi-power", MemoryMap.ACPI_POWER, new PowerPorts(this::requestStop));
         pio.register("debug-exit", MemoryMap.DEBUG_EXIT, new DebugExit(control));
         pio.register("phase-marker", MemoryMap.PHASE_MARKER_PORT, phaseMarker);
         mmio.register("phase-marker", MemoryMap.PHASE_MARKER, phaseMarker);

@@ -133,7 +133,7 @@ public final class MemoryMap {
     public static final AddressRange DEBUG_EXIT = new AddressRange(0xf4, DebugExit.PORTS);
     /** The ATA-PIO block device's command block. */
     public static final AddressRange ATA_PIO = new AddressRange(0x1f0, AtaPio.PORTS);
-    /** The ACPI power ports: sleep control, sleep status, reset (Linux guests). */
+    /** The ACPI power ports: sleep control, sleep status, reset (on every machine; the FADT describes them to Linux). */
     public static final AddressRange ACPI_POWER = new AddressRange(0x600, AcpiTables.POWER_PORTS);
     /** The phase marker's port, for guests that cannot reach {@link #PHASE_MARKER} (real mode): a 32-bit register. */
     public static final AddressRange PHASE_MARKER_PORT = new AddressRange(0x6f0, 4);
@@ -216,7 +216,7 @@ public final class MemoryMap {
                 new Row("port " + range(ATA_PIO), "ATA-PIO block device"),
                 new Row("port " + range(COM1), "COM1 8250 UART, GSI " + COM1_GSI),
                 new Row("port " + range(FW_CFG), "Multiboot: fw_cfg selector, data"),
-                new Row("port " + range(ACPI_POWER), "ACPI sleep control, sleep status, reset (Linux, Multiboot)"),
+                new Row("port " + range(ACPI_POWER), "ACPI sleep control, sleep status, reset (every machine; the FADT describes them)"),
                 new Row("port " + range(PM_TIMER), "Multiboot: ACPI PM timer (the FADT's PM_TMR_BLK)"),
                 new Row("port " + range(PHASE_MARKER_PORT), "phase marker (the same register, for real-mode guests)"),
                 new Row("port " + range(TESTDEV_IRQ_LINES), "Multiboot: pc-testdev interrupt lines (port 0x2000 + n: GSI n)"),

@@ -21,6 +21,8 @@ final class RawLoader {
 
     private final RawPayload payload;
     private final boolean irqchip;
+    /** KVM_MP_STATE_RUNNABLE. */
+    private static final int MP_STATE_RUNNABLE = 0;
 
     RawLoader(RawPayload payload, boolean irqchip) {
         this.payload = payload;
@@ -80,6 +82,11 @@ final class RawLoader {
         }
         if (irqchip) {
             Lapic.routeLegacyInterrupts(fd);
+            // With an in-kernel LAPIC, KVM creates every vCPU but the BSP waiting for INIT/SIPI; a raw
+            // payload starts all of them at its entry (docs/machine.md), so they are made runnable.
+            if (fd.id() != 0) {
+                fd.setMpState(MP_STATE_RUNNABLE);
+            }
         }
     }
 

@@ -13,7 +13,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.SplittableRandom;
 import org.jvmm.core.kvm.ExitReason;
 import org.jvmm.devices.virtio.mmio.VirtioMmioTransport;
@@ -74,7 +76,8 @@ class HostileGuestTest {
         STATUS_OUT_OF_ORDER(17, null),
         BLK_PAST_END(18, null),
         BLK_READ_ONLY(19, null),
-        NOTIFY_STORM(20, null);
+        NOTIFY_STORM(20, null),
+        RACE(21, null);
 
         final int number;
         final String reset;
@@ -137,10 +140,14 @@ class HostileGuestTest {
     }
 
     private Outcome run(String guest, long memory, List<DeviceConfig> devices, long... args) throws IOException {
+        return run(guest, memory, 1, devices, args);
+    }
+
+    private Outcome run(String guest, long memory, int cpus, List<DeviceConfig> devices, long... args) throws IOException {
         System.err.println("hostile run: " + guest + " " + devices.stream().map(DeviceConfig::kind).toList()
-                + " args " + Arrays.toString(args));
+                + " args " + Arrays.toString(args) + " vCPUs " + cpus);
         ByteArrayOutputStream serial = new ByteArrayOutputStream();
-        MachineBuilder builder = TestMachines.raw(BuiltinGuests.load(guest), CpuMode.LONG, memory, serial, args);
+        MachineBuilder builder = TestMachines.raw(BuiltinGuests.load(guest), CpuMode.LONG, memory, serial, args).cpus(cpus);
         devices.forEach(builder::device);
         try (HostFaultWatch watch = HostFaultWatch.start(); Machine machine = builder.build()) {
             RunResult result = machine.run(Duration.ofMinutes(3));
@@ -383,7 +390,7 @@ class HostileGuestTest {
     }
 
     /** Ports a device claims on this machine, as guests/src/hostile-io.c skips them. */
-    private static final int[][] CLAIMED_PORTS = {{0x20, 2}, {0x40, 4}, {0x60, 5}, {0xa0, 2}, {0xf4, 1}, {0x3f8, 8}, {0x4d0, 2}};
+    private static final int[][] CLAIMED_PORTS = {{0x20, 2}, {0x40, 4}, {0x60, 5}, {0xa0, 2}, {0xf4, 1}, {0x3f8, 8}, {0x4d0, 2}, {0x600, 3}};
 
     @Test
     void everyUnclaimedPortReadsAllOnesAndDropsWrites() throws IOException {
@@ -426,5 +433,202 @@ class HostileGuestTest {
         assertTrue(o.result.merged().unclaimedMmio() >= 9 * addresses, "unclaimed MMIO exits: " + o.result.merged().unclaimedMmio());
         assertEquals("attack mmio\nhostile-io done\n", o.serial);
         assertArrayEquals(pattern(64), console.toByteArray(), "the virtio-console after the sweep");
+    }
+    /** Why the rng must ask for a reset, where it differs from the console and blk: it walks with GuestMemory. */
+    private static String rngReset(Attack a) {
+        return switch (a) {
+            case BUFFER_OUTSIDE_RAM, BUFFER_STRADDLES_RAM_END, BUFFER_STRADDLES_HOLE, BUFFER_IN_HOLE -> "guest memory access outside RAM";
+            case LENGTH_OVERFLOW -> null; // it stops at 64 KiB, inside the first 2 GiB buffer
+            default -> a.reset;
+        };
+    }
+
+    /**
+     * The virtio-rng (slot 1) under every chain, ring, register and status attack, with device-writable
+     * buffers, the virtio-console in slot 0 as the witness, on both notify and interrupt paths, then a
+     * notify storm. The rng caps a chain at 64 KiB, so the chain of two 2 GiB buffers is answered (65536
+     * bytes) instead of refused; every other broken chain gets DEVICE_NEEDS_RESET, and a good 64-byte
+     * request after the reset comes back full.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"notify=exit,irq=line", "notify=ioeventfd,irq=irqfd"})
+    void everyVirtioAttackOnTheRngGetsTheSpecifiedAnswer(String path) throws IOException {
+        ByteArrayOutputStream console = new ByteArrayOutputStream();
+        List<Attack> attacks = List.of(Attack.values()).subList(0, Attack.STATUS_OUT_OF_ORDER.ordinal() + 1);
+        Outcome o = run("hostile-virtio", HIGH_MEMORY,
+                List.of(new VirtioConsoleConfig(console, paths(path)), new VirtioRngConfig(paths(path))), 0, 0, 0, 1, 1);
+        String what = "virtio-rng " + path;
+        o.assertClean();
+        assertEquals(headers(attacks, "hostile-virtio done"), o.serial, what);
+        assertEquals(mask(attacks), o.result.guestResults()[1], what + ": attacks done");
+        assertArrayEquals(pattern(64 * o.result.guestResults()[0]), console.toByteArray(), what + ": the witness console");
+        List<String> expectedResets = attacks.stream().map(HostileGuestTest::rngReset).filter(r -> r != null).toList();
+        assertEquals(expectedResets.size(), o.resets.size(), what + ": resets " + o.resets);
+        List<Executable> checks = new ArrayList<>();
+        for (Attack a : attacks) {
+            String at = what + " " + a.guestName();
+            if (a == Attack.LENGTH_OVERFLOW) {
+                checks.add(() -> {
+                    assertTrue(o.done(a.number), at + ": no record");
+                    assertEquals(LIVE, o.word(a, STATUS), at + ": Status");
+                    assertEquals(1, o.word(a, USED), at + ": the chain came back");
+                    assertEquals(65536, o.word(a, DETAIL), at + ": used length, the rng's cap");
+                    assertEquals(64, o.word(a, RECOVERY), at);
+                });
+            } else {
+                checks.add(() -> checkAttack(o, a, what, 64, path.contains("ioeventfd")));
+            }
+        }
+        for (int i = 0; i < Math.min(expectedResets.size(), o.resets.size()); i++) {
+            String reason = o.resets.get(i);
+            String expected = expectedResets.get(i);
+            checks.add(() -> assertTrue(reason.contains(expected), what + ": expected a reset for '" + expected + "', got '" + reason + "'"));
+        }
+        assertAll(what, checks);
+
+        long kicks = emulatedCpu() ? 20_000 : 200_000;
+        Outcome storm = run("hostile-virtio", LOW_MEMORY, List.of(new VirtioRngConfig(paths(path))),
+                1L << Attack.NOTIFY_STORM.number, 0, kicks, 0, 0);
+        storm.assertClean();
+        assertEquals(kicks, storm.word(Attack.NOTIFY_STORM, DETAIL2), what + ": kicks");
+        long completed = storm.word(Attack.NOTIFY_STORM, DETAIL);
+        assertTrue(completed >= 1 && completed <= kicks / 1024 + 1, what + ": requests completed: " + completed);
+        assertEquals(64, storm.word(Attack.NOTIFY_STORM, RECOVERY), what + ": after the storm");
+    }
+
+    /**
+     * Two vCPUs: vCPU 0 posts good requests and notifies, vCPU 1 rewrites descriptors (addresses past
+     * RAM and in the hole, lengths up to 4 GiB - 1, flags, next indexes) and the avail ring and index
+     * all the while, so the device walks a ring that changes under it. Against the console, the blk
+     * and the rng, on both notify paths: the device never faults on the host, never throws out of a
+     * vCPU or device thread and answers every round (a used element, DEVICE_NEEDS_RESET, or nothing
+     * once the ring says nothing is pending); after it the device works again, the witness worked
+     * throughout, the image kept its size, and the VM ends with the guest's own exit.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"notify=exit,irq=line", "notify=ioeventfd,irq=irqfd"})
+    void aSecondVcpuRewritingTheRingWhileTheDeviceWalksItFaultsNothing(String path) throws IOException {
+        long rounds = emulatedCpu() ? 300 : 3000;
+        for (int slot = 0; slot < 3; slot++) {
+            Path image = disk("race-" + slot + ".img", 17);
+            ByteArrayOutputStream console = new ByteArrayOutputStream();
+            int witness = slot == 0 ? 2 : 1; // the blk for the console, the console for the others
+            Outcome o = run("hostile-virtio", LOW_MEMORY, 2,
+                    List.of(new VirtioConsoleConfig(console, paths(path)), new VirtioBlockConfig(image, false, paths(path)),
+                            new VirtioRngConfig(paths(path))),
+                    1L << Attack.RACE.number, 0, rounds, slot, witness);
+            String what = List.of("virtio-console", "virtio-blk", "virtio-rng").get(slot) + " " + path;
+            o.assertClean();
+            assertEquals("attack race\nhostile-virtio done\n", o.serial, what);
+            assertTrue(o.done(Attack.RACE.number), what + ": no record");
+            long returned = o.word(Attack.RACE, DETAIL);
+            long resets = o.word(Attack.RACE, DETAIL2);
+            long quiet = o.word(Attack.RACE.number, RECOVERY + 1);
+            System.err.printf("race %s: %d rounds: %d returned, %d needs-reset, %d quiet; %d rewrites by vCPU 1%n",
+                    what, rounds, returned, resets, quiet, o.word(Attack.RACE, USED));
+            assertEquals(rounds, returned + resets + quiet, what + ": every round ended");
+            // A first version of the guest programmed the queue at address 0 by mistake: the device saw
+            // nothing pending in any round and the test passed. The device must have walked the ring.
+            assertTrue(returned + resets >= rounds / 10, what + ": rounds in which the device answered: " + (returned + resets));
+            assertTrue(o.word(Attack.RACE, USED) > 0, what + ": vCPU 1 rewrote the ring");
+            assertEquals(DISK_BYTES, Files.size(image), what + ": the image kept its size");
+            long recovery = slot == 1 ? BuiltinGuests.fnv1a(Arrays.copyOf(Files.readAllBytes(image), 4096)) : 64;
+            assertEquals(recovery, o.word(Attack.RACE, RECOVERY), what + ": the good request after the reset");
+            if (slot != 0) {
+                assertArrayEquals(pattern(64 * o.result.guestResults()[0]), console.toByteArray(), what + ": the witness console");
+            } else {
+                assertEquals(0, o.result.guestResults()[2], what + ": the witness disk read something else");
+            }
+        }
+    }
+
+    /** The legacy sweep of hostile-io: the seed whose sequence has every kind of stop (see the test). */
+    private static final long LEGACY_SEED = 2;
+    private static final int LEGACY_VALUES = 16;
+
+    /**
+     * What a PC does with access k of hostile-io's legacy sweep (the same xorshift64 sequence): each byte
+     * of a write goes to its own 8-bit port, lowest first, and the first byte that pulses the i8042's
+     * reset line (a command 0xf0-0xfe with bit 0 clear on 0x64), powers off (SLP_EN with SLP_TYP 5 on
+     * 0x600) or resets (0x01 on 0x602) ends the VM. {@return per access: null, or the stop and a word of its description}
+     */
+    private static List<String[]> legacyModel() {
+        List<String[]> model = new ArrayList<>();
+        long x = LEGACY_SEED;
+        int[][] ranges = {{0x60, 5}, {0x600, 3}};
+        for (int[] range : ranges) {
+            for (int port = range[0]; port < range[0] + range[1]; port++) {
+                for (int size = 1; size <= 4; size *= 2) {
+                    for (int n = 0; n < LEGACY_VALUES; n++) {
+                        x ^= x << 13;
+                        x ^= x >>> 7;
+                        x ^= x << 17;
+                        long v = x >>> 32;
+                        String[] stop = null;
+                        for (int b = 0; b < size && stop == null; b++) {
+                            int p = port + b;
+                            int value = (int) (v >>> (8 * b)) & 0xff;
+                            if (p == 0x64 && (value & 0xf1) == 0xf0) {
+                                stop = new String[] {"RESET", "i8042"};
+                            } else if (p == 0x600 && (value & 0x20) != 0 && ((value >> 2) & 7) == 5) {
+                                stop = new String[] {"POWER_OFF", "powered off"};
+                            } else if (p == 0x602 && value == 1) {
+                                stop = new String[] {"RESET", "rebooted"};
+                            }
+                        }
+                        model.add(stop);
+                    }
+                }
+            }
+        }
+        return model;
+    }
+
+    /**
+     * Every port of the i8042 (0x60-0x64) and of the ACPI power ports (0x600-0x602), writes of 1, 2 and 4
+     * bytes with 16 random values each, every write followed by a read: each read gives what the byte
+     * model says (data 0, status 0x04, power ports 0, every other byte all ones), and the VM ends at
+     * exactly the access the model says, with the stop it says (i8042 reset, ACPI power-off, ACPI reset).
+     * Then the sweep goes on from the access after it in a new VM, until it runs to its end.
+     */
+    @Test
+    void theI8042AndThePowerPortsEndTheVmExactlyWhereAPcWould() throws IOException {
+        List<String[]> model = legacyModel();
+        Set<String> kinds = new HashSet<>();
+        int start = 0;
+        int runs = 0;
+        while (true) {
+            int end = start;
+            while (end < model.size() && model.get(end) == null) {
+                end++;
+            }
+            ByteArrayOutputStream console = new ByteArrayOutputStream();
+            Outcome o = run("hostile-io", LOW_MEMORY, List.of(new VirtioConsoleConfig(console)),
+                    1L << 4, 0, 0, 0, 0, 0, start, LEGACY_SEED, LEGACY_VALUES);
+            runs++;
+            String at = "sweep from access " + start;
+            assertTrue(o.result.vcpuStops().stream().noneMatch(e -> e.isError()), at + ": " + o.result.vcpuStops());
+            assertEquals(List.of(), o.faults, at + ": warnings, errors or dead threads on the host");
+            assertEquals(0, o.result.hostFaults(), at + ": Machine.hostFaults");
+            assertEquals(0, o.word(4, 1), at + ": reads that differ from a PC's; first: 0x" + Long.toHexString(o.word(4, 2)));
+            if (end == model.size()) {
+                o.assertClean();
+                assertEquals("attack legacy\nhostile-io done\n", o.serial, at);
+                assertEquals(model.size(), o.word(4, 0), at + ": accesses");
+                assertEquals(model.size() - start, o.word(4, 3), at + ": accesses made");
+                break;
+            }
+            String[] stop = model.get(end);
+            assertEquals("attack legacy\n", o.serial, at);
+            assertEquals(end, o.word(4, 0), at + ": the VM must end at access " + end + " (" + stop[1] + "), "
+                    + o.result.cause());
+            assertEquals(StopCause.Kind.valueOf(stop[0]), o.result.cause().kind(), at + ": " + o.result.cause());
+            assertTrue(o.result.cause().description().contains(stop[1]), at + ": " + o.result.cause());
+            assertEquals(0, o.result.exitStatus(), at);
+            kinds.add(stop[1]);
+            start = end + 1;
+        }
+        assertEquals(Set.of("i8042", "powered off", "rebooted"), kinds, "the seed's sequence has every kind of stop");
+        System.err.println("legacy sweep: " + model.size() + " accesses in " + runs + " VMs");
     }
 }

@@ -213,4 +213,19 @@ class MachineKvmTest {
         assertEquals(1, recorder.count());
         assertEquals(0xff, recorder.last(), "the read of the faulty device came back all ones");
     }
+    /**
+     * docs/machine.md: all vCPUs of a raw payload start at its entry at once. With the in-kernel
+     * LAPIC KVM would leave every vCPU but the BSP waiting for INIT/SIPI, so they must be runnable
+     * (HostileGuestTest's race needs vCPU 1 to run, and found that they were not).
+     */
+    @Test
+    void everyVcpuOfARawPayloadIsRunnableFromTheStart() throws Exception {
+        try (Machine machine = TestMachines.builtin("hello", OutputStream.nullOutputStream()).cpus(3).build()) {
+            for (int i = 0; i < 3; i++) {
+                assertEquals(0, machine.vcpus().get(i).fd().getMpState(), "vCPU " + i + " KVM_MP_STATE_RUNNABLE");
+            }
+            RunResult result = machine.run(Duration.ofSeconds(60));
+            assertEquals(1, result.exitStatus(), result.summary());
+        }
+    }
 }

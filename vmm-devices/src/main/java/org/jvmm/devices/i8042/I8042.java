@@ -2,13 +2,14 @@ package org.jvmm.devices.i8042;
 
 import java.lang.System.Logger.Level;
 import java.util.Objects;
-import org.jvmm.core.bus.Bus;
 import org.jvmm.core.bus.BusDevice;
 import org.jvmm.devices.control.VmControl;
 
 /**
  * A minimal i8042 at ports 0x60 (data) and 0x64 (status on read, command on write), registered as
- * one range of {@link #PORTS} ports; the three in between read as all ones and drop writes.
+ * one range of {@link #PORTS} ports; the three in between read as all ones and drop writes. Every
+ * port is 8 bits wide: an access of 2 or 4 bytes is one byte access per port, as on a PC, so its
+ * bytes on ports past the range read as all ones and a command can arrive in any byte of it.
  *
  * <p>There is no keyboard: the status register says the output buffer is empty (no data for the
  * guest) and the input buffer is empty (a command may be written), with the system flag set as after
@@ -44,23 +45,34 @@ public final class I8042 implements BusDevice {
         this.control = Objects.requireNonNull(control, "control");
     }
 
+    /**
+     * Reads {@code size} 8-bit ports from {@code offset} on, as a PC splits a wider access into byte
+     * accesses (lowest port in the lowest byte): the data port 0, the status port
+     * {@link #STATUS_SYSTEM_FLAG}, every other port (inside the range or past its end) all ones.
+     */
     @Override
     public long read(long offset, int size) {
-        if (offset == DATA) {
-            return 0;
+        int bytes = Math.clamp(size, 1, 8);
+        long value = 0;
+        for (int b = 0; b < bytes; b++) {
+            long port = offset + b;
+            long v = port == DATA ? 0 : port == STATUS_COMMAND ? STATUS_SYSTEM_FLAG : 0xff;
+            value |= v << (8 * b);
         }
-        if (offset == STATUS_COMMAND) {
-            return STATUS_SYSTEM_FLAG;
-        }
-        return Bus.allOnes(Math.clamp(size, 1, 8));
+        return value;
     }
 
+    /**
+     * Writes {@code size} 8-bit ports from {@code offset} on, byte by byte: the byte that lands on the
+     * command port (an access from 0x61 of 4 bytes, say, carries it in its top byte) is the command.
+     */
     @Override
     public void write(long offset, int size, long value) {
-        if (offset != STATUS_COMMAND) {
+        long lane = STATUS_COMMAND - offset;
+        if (lane < 0 || lane >= Math.clamp(size, 1, 8)) {
             return;
         }
-        int command = (int) (value & 0xff);
+        int command = (int) (value >>> (8 * lane)) & 0xff;
         if ((command & 0xf1) == 0xf0) {
             control.requestReset();
         } else if (LOG.isLoggable(Level.DEBUG)) {

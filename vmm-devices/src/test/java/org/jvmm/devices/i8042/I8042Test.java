@@ -65,4 +65,19 @@ class I8042Test {
         }
         assertEquals(8, resets, "the even commands 0xf0-0xfe have bit 0 clear");
     }
+    @Test
+    void wideAccessesAreOneByteAccessPerPort() {
+        assertEquals(0xff00L, bus.read(0x60, 2), "data 0, then 0x61 undecoded");
+        assertEquals(0x04ff_ffffL, bus.read(0x61, 4), "status in the top byte");
+        assertEquals(0xffff_ff04L, bus.read(0x64, 4), "past the range: all ones");
+        bus.write(0x64, 2, 0xfe00); // the command byte is 0x00
+        bus.write(0x62, 2, 0xfe00); // 0xfe lands on 0x63
+        assertEquals(0, resets);
+        bus.write(0x63, 2, 0xfe00); // 0xfe lands on 0x64
+        assertEquals(1, resets);
+        bus.write(0x61, 4, 0xf2_000000L); // 0xf2 on 0x64: pulses the reset line too
+        assertEquals(2, resets);
+        bus.write(0x64, 4, 0x0000_00f1L); // 0xf1 leaves it alone
+        assertEquals(2, resets);
+    }
 }
