@@ -120,7 +120,7 @@ final class RunCommand implements Callable<Integer> {
     String jfrThreshold;
 
     @Option(names = "--gdb", paramLabel = "tcp:HOST:PORT|unix:PATH",
-            description = "listen for gdb there (target remote HOST:PORT, or target remote unix::PATH; docs/debugging.md)")
+            description = "listen for gdb there (target remote HOST:PORT, or target remote PATH; docs/debugging.md)")
     String gdb;
 
     @Option(names = "--gdb-wait", description = "with --gdb, hold every vCPU before its first instruction until gdb continues")
@@ -230,7 +230,7 @@ final class RunCommand implements Callable<Integer> {
     /** What gdb's {@code target remote} takes for a bound address. */
     static String connectHint(String bound) {
         if (bound.startsWith("unix:")) {
-            return "unix::" + bound.substring(5);
+            return bound.substring(5); // gdb 13 takes a Unix socket by its path; it has no "unix::" form
         }
         return bound.substring(4);
     }

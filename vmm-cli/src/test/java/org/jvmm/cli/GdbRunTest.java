@@ -52,7 +52,7 @@ class GdbRunTest {
             Thread.sleep(50);
         }
         List<String> command = new ArrayList<>(List.of(GDB.toString(), "-batch", "-nx", "-ex", "set confirm off",
-                "-ex", "target remote unix::" + socket));
+                "-ex", "target remote " + socket));
         gdbCommands.forEach(c -> command.addAll(List.of("-ex", c)));
         Process gdb = new ProcessBuilder(command).redirectErrorStream(true).start();
         gdb.getOutputStream().close();
@@ -76,7 +76,7 @@ class GdbRunTest {
         int[] status = new int[1];
         String text = session(List.of("info threads", "detach"), status);
         assertTrue(text.contains("jvmm: gdb stub on unix:" + tmp.resolve("gdb.sock")
-                + "; every vCPU waits for gdb's continue (gdb: target remote unix::"), text);
+                + "; every vCPU waits for gdb's continue (gdb: target remote /"), text);
         assertTrue(text.contains("Thread 1 \"vCPU 0\""), text);
         assertTrue(text.contains("jvmm stdout:\nHello from a jvmm guest\n"), text);
         assertEquals(0, status[0], text);

@@ -74,7 +74,7 @@ class MachineGdbTest {
             Path socket = tmp.resolve("gdb.sock");
             try (MachineTarget target = new MachineTarget(machine);
                  GdbServer server = GdbServer.start(GdbAddress.parse("unix:" + socket, false), target, target.commands())) {
-                String out = GdbBatch.run(elf, "unix::" + socket, commands);
+                String out = GdbBatch.run(elf, socket.toString(), commands);
                 RunResult result = machine.awaitEnd(Duration.ofMinutes(2));
                 return new Session(out, serial.toString(StandardCharsets.UTF_8), result);
             }
@@ -157,7 +157,7 @@ class MachineGdbTest {
             Path socket = tmp.resolve("gdb.sock");
             try (MachineTarget target = new MachineTarget(machine);
                  GdbServer server = GdbServer.start(GdbAddress.parse("unix:" + socket, false), target, target.commands())) {
-                String out = GdbBatch.run(null, "unix::" + socket, List.of("continue", "p/x $pc", "kill"), "Continuing.");
+                String out = GdbBatch.run(null, socket.toString(), List.of("continue", "p/x $pc", "kill"), "Continuing.");
                 assertContains(out, "received signal SIGINT", "[Inferior 1 (Remote target) killed]");
                 assertEquals(List.of(0x200000L), values(out), "stopped in the loop:\n" + out);
                 assertEquals(StopCause.Kind.REQUESTED, machine.awaitEnd(Duration.ofMinutes(1)).cause().kind());
