@@ -58,7 +58,7 @@ class BadInputTest {
         rows.add(new Row("missing kernel", nokvm, "run --kernel $T/missing.bin",
                 "jvmm: kernel $T/missing.bin: no such file", 2));
         rows.add(new Row("a file that is not a kernel", nokvm, "run --kernel $G",
-                "jvmm: kernel $G: not a kernel jvmm boots: no bzImage 'HdrS' header, no Multiboot header and no ELF magic: magic 0x2ce9106a at 0x202", 2));
+                "jvmm: kernel $G: not a kernel jvmm boots: no bzImage 'HdrS' header, no Multiboot header and no ELF magic: magic 0x3ae9106a at 0x202", 2));
         rows.add(new Row("initrd larger than RAM", nokvm, "run --kernel $G --initrd $T/big.bin --mem 4M",
                 "jvmm: initrd $T/big.bin (4194304 bytes) does not fit in --mem 4M", 2));
         rows.add(new Row("payload is a directory", nokvm, "run --payload $T",
