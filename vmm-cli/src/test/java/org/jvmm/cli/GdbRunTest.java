@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -20,6 +21,7 @@ import org.junit.jupiter.api.io.TempDir;
  * lets the guest finish with its own exit status, {@code kill} ends jvmm.
  */
 @Tag("kvm")
+@Disabled("not yet run in nested KVM; disabled with MachineGdbTest until the gdb tests pass there; .ci/allowed-skips")
 class GdbRunTest {
 
     private static final Path GDB = Path.of("/usr/bin/gdb");
