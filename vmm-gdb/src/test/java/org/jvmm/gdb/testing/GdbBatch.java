@@ -1,5 +1,6 @@
 package org.jvmm.gdb.testing;
 
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -11,6 +12,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /** Debian's gdb in batch mode: connects, runs the commands, returns everything it printed. */
 public final class GdbBatch {
@@ -48,7 +50,9 @@ public final class GdbBatch {
             throw new IllegalStateException("CI=true but " + GDB + " is missing (apt-get install gdb)");
         }
         assumeTrue(Files.isExecutable(GDB), GDB + " is needed");
-        List<String> command = new ArrayList<>(List.of(GDB.toString(), "-batch", "-nx"));
+        // gdb's stdout is a pipe here, so stdio would hold "Continuing." back until gdb exits, and a test
+        // that interrupts after that line would wait forever: line-buffer it.
+        List<String> command = new ArrayList<>(List.of("stdbuf", "-oL", "-eL", GDB.toString(), "-batch", "-nx"));
         if (elf != null) {
             command.add(elf.toString());
         }
@@ -59,6 +63,20 @@ public final class GdbBatch {
         }
         Process gdb = new ProcessBuilder(command).redirectErrorStream(true).start();
         gdb.getOutputStream().close();
+        // The read below ends only when gdb exits: end gdb after two minutes, so that a stub that never
+        // answers fails the test instead of hanging the whole run.
+        AtomicBoolean timedOut = new AtomicBoolean();
+        Thread watchdog = Thread.ofPlatform().daemon().start(() -> {
+            try {
+                if (!gdb.waitFor(120, TimeUnit.SECONDS)) {
+                    timedOut.set(true);
+                    gdb.destroyForcibly();
+                }
+            } catch (InterruptedException e) {
+                timedOut.set(true);
+                gdb.destroyForcibly();
+            }
+        });
         StringBuilder text = new StringBuilder();
         try (BufferedReader lines = new BufferedReader(new InputStreamReader(gdb.getInputStream(), StandardCharsets.UTF_8))) {
             for (String line = lines.readLine(); line != null; line = lines.readLine()) {
@@ -71,7 +89,8 @@ public final class GdbBatch {
             }
         }
         String output = text.toString();
-        assertTrue(gdb.waitFor(120, TimeUnit.SECONDS), "gdb did not finish:\n" + output);
+        watchdog.join();
+        assertFalse(timedOut.get(), "gdb did not finish within two minutes:\n" + output);
         System.out.println("gdb " + String.join(" | ", commands) + ":\n" + output);
         return output;
     }
