@@ -156,6 +156,12 @@ if [ -n "$jvmm_check" ]; then
             && echo "jvmm-check: vda written and flushed"
     fi
     [ -c /dev/hvc0 ] && echo "JVMM_HVC_OK via /dev/hvc0" >/dev/hvc0 && echo "jvmm-check: hvc0 written"
+    # jvmm_kallsyms=DISK copies the running kernel's symbols to that disk (after the checks above, which
+    # write to vda): Debian ships no System.map, and a host-side gdb session wants names (GdbLinuxTest).
+    if [ -n "$jvmm_kallsyms" ] && [ -b "/dev/$jvmm_kallsyms" ]; then
+        dd if=/proc/kallsyms of="/dev/$jvmm_kallsyms" bs=1M conv=fsync 2>/dev/null \
+            && echo "jvmm-check: kallsyms on $jvmm_kallsyms"
+    fi
     sync
     case $jvmm_check in
         poweroff) echo "jvmm-check: poweroff"; poweroff -f ;;

@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /** Debian's gdb in batch mode: connects, runs the commands, returns everything it printed. */
@@ -36,23 +37,23 @@ public final class GdbBatch {
     }
 
     /**
-     * Runs gdb, and sends it SIGINT (a user's Ctrl-C) a second after it printed a line.
+     * Runs gdb, and sends it SIGINT (a user's Ctrl-C) a second after a condition holds. gdb's
+     * own output cannot tell when it waits in {@code continue}: in batch mode it prints nothing
+     * then, so the condition is the target's state.
      *
-     * @param elf         the ELF with symbols to load, or null
-     * @param remote      what {@code target remote} takes
-     * @param commands    the commands after connecting
-     * @param interruptAt the start of the line after which to interrupt, or null
+     * @param elf           the ELF with symbols to load, or null
+     * @param remote        what {@code target remote} takes
+     * @param commands      the commands after connecting
+     * @param interruptWhen when to interrupt (polled for a minute), or null
      * @return gdb's output
      * @throws Exception when gdb cannot run or does not finish within two minutes
      */
-    public static String run(Path elf, String remote, List<String> commands, String interruptAt) throws Exception {
+    public static String run(Path elf, String remote, List<String> commands, BooleanSupplier interruptWhen) throws Exception {
         if ("true".equals(System.getenv("CI")) && !Files.isExecutable(GDB)) {
             throw new IllegalStateException("CI=true but " + GDB + " is missing (apt-get install gdb)");
         }
         assumeTrue(Files.isExecutable(GDB), GDB + " is needed");
-        // gdb's stdout is a pipe here, so stdio would hold "Continuing." back until gdb exits, and a test
-        // that interrupts after that line would wait forever: line-buffer it.
-        List<String> command = new ArrayList<>(List.of("stdbuf", "-oL", "-eL", GDB.toString(), "-batch", "-nx"));
+        List<String> command = new ArrayList<>(List.of(GDB.toString(), "-batch", "-nx"));
         if (elf != null) {
             command.add(elf.toString());
         }
@@ -77,15 +78,13 @@ public final class GdbBatch {
                 gdb.destroyForcibly();
             }
         });
+        if (interruptWhen != null) {
+            Thread.ofPlatform().daemon().start(() -> interrupt(gdb, interruptWhen));
+        }
         StringBuilder text = new StringBuilder();
         try (BufferedReader lines = new BufferedReader(new InputStreamReader(gdb.getInputStream(), StandardCharsets.UTF_8))) {
             for (String line = lines.readLine(); line != null; line = lines.readLine()) {
                 text.append(line).append('\n');
-                if (interruptAt != null && line.startsWith(interruptAt)) {
-                    interruptAt = null;
-                    Thread.sleep(1000);
-                    new ProcessBuilder("kill", "-INT", Long.toString(gdb.pid())).inheritIO().start().waitFor();
-                }
             }
         }
         String output = text.toString();
@@ -93,6 +92,19 @@ public final class GdbBatch {
         assertFalse(timedOut.get(), "gdb did not finish within two minutes:\n" + output);
         System.out.println("gdb " + String.join(" | ", commands) + ":\n" + output);
         return output;
+    }
+
+    private static void interrupt(Process gdb, BooleanSupplier when) {
+        try {
+            long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(1);
+            while (!when.getAsBoolean() && gdb.isAlive() && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            Thread.sleep(1000);
+            new ProcessBuilder("kill", "-INT", Long.toString(gdb.pid())).inheritIO().start().waitFor();
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /**
