@@ -2,6 +2,8 @@ package org.jvmm.gdb;
 
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.BitSet;
 import java.util.List;
@@ -66,10 +68,27 @@ public final class MachineTarget implements GdbTarget, AutoCloseable {
         this.machine = machine;
         this.vcpus = machine.vcpus();
         this.ended = CompletableFuture.allOf(vcpus.stream().map(Vcpu::result).toArray(CompletableFuture[]::new));
-        int mask = vcpus.get(0).fd().vm().checkExtension(Capability.SET_GUEST_DEBUG2);
-        this.guestDebug = mask > 0 ? mask : GuestDebug.BASELINE_FLAGS;
+        this.guestDebug = guestDebugFlags(vcpus.get(0).fd().vm().checkExtension(Capability.SET_GUEST_DEBUG2),
+                Path.of("/sys/module"));
         this.stopper = Thread.ofPlatform().daemon().name("gdb-stops").start(this::reportStops);
         ended.whenComplete((v, e) -> guestEnded());
+    }
+
+    /**
+     * The guest-debug flags the stub may use: what {@code KVM_CAP_SET_GUEST_DEBUG2} offers (the baseline
+     * where it says nothing), less {@code USE_SW_BP} on a PVM host, whose instruction emulator cannot run
+     * the {@code int3} a software breakpoint plants at CPL0 (HOST.md): there {@code Z0} takes a debug
+     * register instead.
+     *
+     * @param capability what {@code KVM_CHECK_EXTENSION(KVM_CAP_SET_GUEST_DEBUG2)} returned
+     * @param sysModule  the directory of loaded kernel modules ({@code /sys/module})
+     */
+    static int guestDebugFlags(int capability, Path sysModule) {
+        int flags = capability > 0 ? capability : GuestDebug.BASELINE_FLAGS;
+        if (Files.isDirectory(sysModule.resolve("kvm_pvm"))) {
+            flags &= ~GuestDebug.USE_SW_BP;
+        }
+        return flags;
     }
 
     /** {@return the exit catchpoints {@code monitor catch} edits and the exit path consults} */
