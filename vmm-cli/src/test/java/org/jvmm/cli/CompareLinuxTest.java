@@ -3,18 +3,14 @@ package org.jvmm.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.List;
 import org.jvmm.cli.compare.LinuxComparison;
 import org.jvmm.cli.compare.Row;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -35,15 +31,7 @@ class CompareLinuxTest {
     @BeforeAll
     static void requireKvmAndKernel() {
         KvmRequirement.check();
-        String dir = System.getenv("JVMM_GUEST_CACHE");
-        Path cache = dir != null && !dir.isEmpty() ? Path.of(dir) : Path.of(System.getProperty("user.home"), ".cache", "jvmm", "guest");
-        if (!Files.isRegularFile(cache.resolve("vmlinux")) || !Files.isRegularFile(cache.resolve("initramfs.cpio.gz"))) {
-            String reason = "no Debian guest in " + cache + ": run scripts/env/fetch-guest.sh (test.sh does)";
-            if ("true".equals(System.getenv("CI"))) {
-                fail(reason);
-            }
-            Assumptions.abort(reason);
-        }
+        DebianGuest.require();
     }
 
     @Test

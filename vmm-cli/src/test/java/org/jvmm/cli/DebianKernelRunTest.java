@@ -2,7 +2,6 @@ package org.jvmm.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -16,7 +15,6 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -48,22 +46,11 @@ class DebianKernelRunTest {
         KvmRequirement.check();
     }
 
-    private static Path guestCache() {
-        String dir = System.getenv("JVMM_GUEST_CACHE");
-        return dir != null ? Path.of(dir) : Path.of(System.getProperty("user.home"), ".cache", "jvmm", "guest");
-    }
-
     @Test
     void debianKernelSeesWhatJvmmBuiltAndItsDiskWriteReachesTheHostFile() throws IOException {
-        Path kernel = guestCache().resolve("vmlinux");
-        Path initrd = guestCache().resolve("initramfs.cpio.gz");
-        if (!Files.exists(kernel) || !Files.exists(initrd)) {
-            String reason = "no guest kernel in " + guestCache() + ": run scripts/env/fetch-guest.sh (./test.sh does)";
-            if ("true".equals(System.getenv("CI"))) {
-                fail(reason);
-            }
-            Assumptions.abort(reason);
-        }
+        DebianGuest.require();
+        Path kernel = DebianGuest.kernel();
+        Path initrd = DebianGuest.initrd();
         String token = "JVMM_DISK_" + Long.toHexString(System.nanoTime());
         Path disk = tmp.resolve("disk.img");
         byte[] image = new byte[DISK_SECTORS * 512];

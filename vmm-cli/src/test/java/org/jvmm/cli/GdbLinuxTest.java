@@ -2,7 +2,6 @@ package org.jvmm.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -13,7 +12,6 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -37,30 +35,18 @@ class GdbLinuxTest {
     Path tmp;
 
     @BeforeAll
-    static void requireKvm() {
+    static void requireKvmAndTheDebianGuest() {
         KvmRequirement.check();
-    }
-
-    private static Path guestCache() {
-        String dir = System.getenv("JVMM_GUEST_CACHE");
-        return dir != null ? Path.of(dir) : Path.of(System.getProperty("user.home"), ".cache", "jvmm", "guest");
+        DebianGuest.require();
     }
 
     @Test
     void aCatchpointOnComOneStopsTheKernelInItsSerialCodeAndDetachBootsToInit() throws Exception {
-        Path kernel = guestCache().resolve("vmlinux");
-        Path initrd = guestCache().resolve("initramfs.cpio.gz");
-        if (!Files.exists(kernel) || !Files.exists(initrd)) {
-            String reason = "no guest kernel in " + guestCache() + ": run scripts/env/fetch-guest.sh (./test.sh does)";
-            if ("true".equals(System.getenv("CI"))) {
-                fail(reason);
-            }
-            Assumptions.abort(reason);
-        }
         Path symbols = tmp.resolve("kallsyms.img");
         Files.write(symbols, new byte[32 << 20]);
         Path com1 = tmp.resolve("com1.txt");
-        GdbSession s = GdbSession.run(tmp, List.of("--kernel", kernel.toString(), "--initrd", initrd.toString(),
+        GdbSession s = GdbSession.run(tmp, List.of("--kernel", DebianGuest.kernel().toString(),
+                        "--initrd", DebianGuest.initrd().toString(),
                         "--mem", "256M", "--cpus", "1", "--timeout", "600", "--serial", "out=" + com1,
                         "--cmdline", "console=ttyS0 panic=-1 nokaslr jvmm_check=poweroff jvmm_kallsyms=vda",
                         "--device", "virtio-blk,path=" + symbols),
