@@ -159,7 +159,39 @@ rt_park:
 /* Exceptions end the run: report vector, error code, CR2, RIP and CS, then debug-exit with
  * EXIT_EXCEPTION + vector. Stack: vector, error code, rip, cs, rflags, rsp, ss. */
 exc_common:
-    mov params(%rip), %rbx
+    cmpq $13, (%rsp)
+    jne 1f
+    testb $3, 24(%rsp)                    /* the faulting CS: ring 3? */
+    jz 1f
+    /* A #GP in ring 3 may be port I/O that a PVM host refuses despite IOPL 3: emulate_user_io
+     * (kernel.c) does it in ring 0 and steps over it. 9 pushes on the CPU's 7 words leave rsp
+     * 16-byte aligned for the call. */
+    push %rax
+    push %rcx
+    push %rdx
+    push %rsi
+    push %rdi
+    push %r8
+    push %r9
+    push %r10
+    push %r11
+    mov %rsp, %rdi
+    cld
+    call emulate_user_io
+    pop %r11
+    pop %r10
+    pop %r9
+    pop %r8
+    pop %rdi
+    pop %rsi
+    pop %rdx
+    pop %rcx
+    test %eax, %eax
+    pop %rax
+    jz 1f
+    add $16, %rsp                         /* vector and error code */
+    iretq
+1:  mov params(%rip), %rbx
     mov 24(%rsp), %rax
     mov %rax, RESULTS + 3 * 8(%rbx)
     mov 8(%rsp), %rax
