@@ -6,7 +6,8 @@
 #   scripts/measure/memory.sh [ROUNDS] [--no-linux]      (default 3 rounds)
 #
 #   hello   ./jvmm run of guests/bin/hello.bin, ROUNDS times: memory at its debug exit; then once
-#           with JVMM_LEAN=0 (the JVM's default options instead of the launcher's lean ones)
+#           with JVMM_LEAN=0 (the JVM's default options instead of the launcher's lean ones), and once
+#           with the lean options but C2 back on (JVMM_JAVA_OPTIONS=-XX:TieredStopAtLevel=4)
 #   linux   Debian's kernel (scripts/env/fetch-guest.sh: vmlinux + the busybox initramfs), 1 vCPU,
 #           512 MiB, booted to the initramfs's shell; once the shell runs, the script stops jvmm
 #           with SIGTERM and jvmm reports its memory as the guest sat at the prompt
@@ -71,6 +72,13 @@ rc=0
 JVMM_LEAN=0 JVMM_STARTUP_REPORT=1 ./jvmm run --payload "$hello" >"$work/out" 2>"$work/err" || rc=$?
 [ "$rc" = 1 ] || { cat "$work/out" "$work/err" >&2; echo "memory: hello (JVMM_LEAN=0) exited with $rc, not 1" >&2; exit 1; }
 row "hello, JVMM_LEAN=0" "$(report "$work/err")"
+# The lean options with C2 back on: what the lean set's C1-only JIT saves.
+c2=(JVMM_JAVA_OPTIONS=-XX:TieredStopAtLevel=4)
+env "${c2[@]}" ./jvmm run --payload "$hello" >/dev/null 2>&1 || true   # its own AOT cache, trained here
+rc=0
+env "${c2[@]}" JVMM_STARTUP_REPORT=1 ./jvmm run --payload "$hello" >"$work/out" 2>"$work/err" || rc=$?
+[ "$rc" = 1 ] || { cat "$work/out" "$work/err" >&2; echo "memory: hello (C2) exited with $rc, not 1" >&2; exit 1; }
+row "hello, C2" "$(report "$work/err")"
 
 if [ "$linux" = 1 ]; then
   guest="$(scripts/env/fetch-guest.sh --print-dir)"

@@ -18,6 +18,8 @@
 #   run, no AOT: whole     the same without the AOT cache (JVMM_AOT=0)
 #   run, default JVM: whole  the same with the JVM's default options instead of the launcher's lean
 #                          ones (JVMM_LEAN=0; with its own AOT cache)
+#   run, C2: whole         the lean options with C2 back on (JVMM_JAVA_OPTIONS=-XX:TieredStopAtLevel=4,
+#                          with its own AOT cache): what the lean set's C1-only JIT saves
 # then the ratio of `run: whole` to `java -version`, which docs/performance.md budgets.
 # Needs /dev/kvm: without it, the script re-runs itself inside scripts/env/nested-kvm.sh (one boot
 # for every run; the JVM there is emulated by QEMU TCG, `java -version` included).
@@ -67,6 +69,7 @@ run_hello() { # KIND ENV...: one ./jvmm run of hello, recording its whole time a
 # Warm-up: file cache, and the AOT cache trained where this runs (with KVM, once).
 ./jvmm run --payload "$hello" >/dev/null 2>&1 || true
 JVMM_LEAN=0 ./jvmm run --payload "$hello" >/dev/null 2>&1 || true
+JVMM_JAVA_OPTIONS=-XX:TieredStopAtLevel=4 ./jvmm run --payload "$hello" >/dev/null 2>&1 || true
 "$JAVA_HOME/bin/java" -version 2>/dev/null
 
 for r in $(seq 1 "$rounds"); do
@@ -79,6 +82,7 @@ for r in $(seq 1 "$rounds"); do
   run_hello "run"
   run_hello "run, no AOT" JVMM_AOT=0
   run_hello "run, default JVM" JVMM_LEAN=0
+  run_hello "run, C2" JVMM_JAVA_OPTIONS=-XX:TieredStopAtLevel=4
   echo "startup: round $r of $rounds done" >&2
 done
 
@@ -90,7 +94,8 @@ median() { sort -n "$1" | awk '{ v[NR] = $1 } END { print NR % 2 ? v[(NR + 1) / 
 echo "startup: $rounds rounds on $where, $("$JAVA_HOME/bin/java" -version 2>&1 | head -1)${JVMM_JAVA_OPTIONS:+, JVMM_JAVA_OPTIONS=$JVMM_JAVA_OPTIONS}; ms, median (min-max)"
 for kind in "java -version" "launcher" "jvmm --version" "run: main" "run: cli" "run: first_run" "run: stop" \
             "run: whole" "run, no AOT: main" "run, no AOT: cli" "run, no AOT: first_run" "run, no AOT: stop" \
-            "run, no AOT: whole" "run, default JVM: first_run" "run, default JVM: whole"; do
+            "run, no AOT: whole" "run, default JVM: first_run" "run, default JVM: whole" \
+            "run, C2: first_run" "run, C2: whole"; do
   [ -s "$work/$kind" ] || continue
   label="${kind/first_run/first KVM_RUN}"
   label="${label/: stop/: guest stop}"

@@ -3,15 +3,20 @@ package org.jvmm.cli;
 import java.io.IOException;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.NoSuchFileException;
+import java.util.Arrays;
 import org.jvmm.core.kvm.KvmException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** The {@code jvmm} command. Errors the user can fix print one line and exit with status 2. */
-@Command(name = "jvmm", mixinStandardHelpOptions = true, version = "jvmm 0.1.0",
-        description = "A minimal KVM hypervisor in Java (FFM): run guests and see what their VM exits cost.",
-        subcommands = {RunCommand.class, CompareCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
+// The subcommands are added in execute, only the one invoked when there is one: picocli reads the
+// annotations of every command it is given, and that reading is most of jvmm's start-up.
+@Command(name = "jvmm", mixinStandardHelpOptions = true, version = Main.VERSION,
+        description = "A minimal KVM hypervisor in Java (FFM): run guests and see what their VM exits cost.")
 public final class Main implements Runnable {
+
+    /** What --version prints. */
+    static final String VERSION = "jvmm 0.1.0";
 
     /** Exit status for a usage or input error. */
     static final int USAGE_ERROR = 2;
@@ -45,17 +50,46 @@ public final class Main implements Runnable {
      * @return the exit status
      */
     public static int execute(String... args) {
+        if (args.length > 0 && args[0].equals("run")) {
+            RunCommand quick = QuickRunLine.parse(Arrays.asList(args).subList(1, args.length));
+            if (quick != null) {
+                StartupReport.cliReady();
+                try {
+                    return quick.call();
+                } catch (Exception e) {
+                    return failed(e); // as picocli's execution exception handler below
+                }
+            }
+        }
+        if (args.length == 1 && (args[0].equals("--version") || args[0].equals("-V"))) {
+            System.out.println(VERSION); // what picocli prints for it, without building its model
+            return 0;
+        }
         CommandLine cli = new CommandLine(new Main());
+        switch (args.length == 0 ? "" : args[0]) {
+            case "run" -> cli.addSubcommand(new RunCommand());
+            case "compare" -> cli.addSubcommand(new CompareCommand());
+            case "bench" -> cli.addSubcommand(new BenchCommand());
+            default -> {
+                // jvmm's own help, `jvmm help CMD` and an unknown subcommand's error list them all
+                cli.addSubcommand(new RunCommand());
+                cli.addSubcommand(new CompareCommand());
+                cli.addSubcommand(new BenchCommand());
+                cli.addSubcommand(new CommandLine.HelpCommand());
+            }
+        }
         StartupReport.cliReady();
-        cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
-            System.err.println("jvmm: " + describe(e));
-            return USAGE_ERROR;
-        });
+        cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> failed(e));
         cli.setParameterExceptionHandler((e, args1) -> {
             System.err.println("jvmm: " + e.getMessage() + " (see jvmm " + commandName(e.getCommandLine()) + "--help)");
             return USAGE_ERROR;
         });
         return cli.execute(args);
+    }
+
+    private static int failed(Exception e) {
+        System.err.println("jvmm: " + describe(e));
+        return USAGE_ERROR;
     }
 
     private static String commandName(CommandLine commandLine) {

@@ -42,6 +42,12 @@ final class RunCommand implements Callable<Integer> {
     /** "No timeout": a century, which Duration and CompletableFuture both handle. */
     private static final long NO_TIMEOUT_SECONDS = 100L * 365 * 24 * 3600;
     private static final int STDIN = 0;
+    // The defaults, shared with QuickRunLine, which must set what picocli would.
+    static final String DEFAULT_CMDLINE = "console=ttyS0 earlyprintk=serial panic=-1";
+    static final String DEFAULT_MODE = "long";
+    static final String DEFAULT_MEM = "64M";
+    static final String DEFAULT_CPU = "host";
+    static final String DEFAULT_CPUS = "1";
 
     @Option(names = "--payload", paramLabel = "FILE", description = "a flat binary (docs/machine.md)")
     Path payload;
@@ -54,7 +60,7 @@ final class RunCommand implements Callable<Integer> {
             description = "with --kernel: the initramfs (a Multiboot kernel gets it as module 0)")
     Path initrd;
 
-    @Option(names = "--cmdline", paramLabel = "STR", defaultValue = "console=ttyS0 earlyprintk=serial panic=-1",
+    @Option(names = "--cmdline", paramLabel = "STR", defaultValue = DEFAULT_CMDLINE,
             description = "with --kernel: the command line (default: ${DEFAULT-VALUE}); virtio-mmio entries are appended")
     String cmdline;
 
@@ -67,19 +73,19 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--hide-xsave", description = "with --kernel: hide XSAVE (hosts whose emulator lacks it; add noxsave)")
     boolean hideXsave;
 
-    @Option(names = "--mode", defaultValue = "long", paramLabel = "real|long",
+    @Option(names = "--mode", defaultValue = DEFAULT_MODE, paramLabel = "real|long",
             description = "entry mode (default: ${DEFAULT-VALUE})")
     String mode;
 
-    @Option(names = "--mem", defaultValue = "64M", paramLabel = "SIZE", description = "RAM (default: ${DEFAULT-VALUE})")
+    @Option(names = "--mem", defaultValue = DEFAULT_MEM, paramLabel = "SIZE", description = "RAM (default: ${DEFAULT-VALUE})")
     String mem;
 
-    @Option(names = "--cpu", paramLabel = "host[,+F|-F...]", defaultValue = "host",
+    @Option(names = "--cpu", paramLabel = "host[,+F|-F...]", defaultValue = DEFAULT_CPU,
             description = "the CPU every vCPU sees: KVM's supported CPUID with features added (+F, kept where KVM "
                     + "has them) or removed (-F); QEMU's names (docs/machine.md). Default: ${DEFAULT-VALUE}")
     String cpu;
 
-    @Option(names = "--cpus", defaultValue = "1", paramLabel = "N", description = "vCPUs (default: ${DEFAULT-VALUE})")
+    @Option(names = "--cpus", defaultValue = DEFAULT_CPUS, paramLabel = "N", description = "vCPUs (default: ${DEFAULT-VALUE})")
     int cpus;
 
     @Option(names = "--serial", paramLabel = "out=FILE", description = "COM1 output to FILE instead of stdout")

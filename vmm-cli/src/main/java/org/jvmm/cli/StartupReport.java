@@ -22,7 +22,7 @@ import org.jvmm.core.vcpu.VcpuMilestones;
  *
  * <ul>
  *   <li>{@code main_ms}, {@code cli_ms}, {@code first_run_ms}, {@code stop_ms}: when {@code main}
- *       began, when the command line's model was built (picocli loaded and its annotations read),
+ *       began, when the command line was read (by QuickRunLine, or picocli's model built),
  *       when the first vCPU was about to make its first {@code KVM_RUN}, and when the first vCPU loop ended
  *       (for a guest that stops itself, its debug exit or power-off), in milliseconds from the
  *       launcher's start ({@code JVMM_LAUNCHED_AT}, which ./jvmm sets; the process's start time,
@@ -82,7 +82,7 @@ final class StartupReport implements VcpuMilestones.Listener {
         return report;
     }
 
-    /** Main's mark: the command line's model is built. Does nothing unless the report was asked for. */
+    /** Main's mark: the command line is read. Does nothing unless the report was asked for. */
     static void cliReady() {
         StartupReport report = installed;
         if (report != null && report.cliNanos == 0) {

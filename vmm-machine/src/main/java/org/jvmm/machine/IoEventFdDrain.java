@@ -14,7 +14,6 @@ import org.jvmm.devices.virtio.mmio.VirtioMmioTransport;
  * the work of one), so nothing it uses is released under it.
  */
 final class IoEventFdDrain implements AutoCloseable {
-    private static final Logger LOG = System.getLogger(IoEventFdDrain.class.getName());
 
     private final String name;
     private final EventFd eventFd;
@@ -58,7 +57,7 @@ final class IoEventFdDrain implements AutoCloseable {
                 transport.notifyQueue(queue);
             } catch (RuntimeException e) {
                 faults.incrementAndGet();
-                LOG.log(Level.WARNING, name + " queue " + queue + " failed; notify dropped", e);
+                Log.LOG.log(Level.WARNING, name + " queue " + queue + " failed; notify dropped", e);
             }
         }
         return true;
@@ -74,5 +73,11 @@ final class IoEventFdDrain implements AutoCloseable {
         if (thread != null) {
             thread.close();
         }
+    }
+
+    /** The logger, looked up on first use: System.getLogger starts java.util.logging (a service
+     * lookup, logging.properties), which jvmm's start-up should not wait for when nothing is logged. */
+    private static final class Log {
+        static final Logger LOG = System.getLogger(IoEventFdDrain.class.getName());
     }
 }

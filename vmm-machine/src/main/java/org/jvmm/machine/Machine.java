@@ -57,7 +57,6 @@ import org.jvmm.devices.virtio.mmio.VirtioMmioTransport;
  */
 public final class Machine implements AutoCloseable {
 
-    private static final Logger LOG = System.getLogger(Machine.class.getName());
     /** How long {@link #awaitEnd} waits for each vCPU to leave KVM_RUN once the machine is stopping. */
     private static final long VCPU_STOP_MILLIS = 10_000;
 
@@ -458,9 +457,15 @@ public final class Machine implements AutoCloseable {
             try {
                 vcpu.close();
             } catch (RuntimeException e) {
-                LOG.log(Level.WARNING, "closing vCPU " + vcpu.fd().id(), e);
+                Log.LOG.log(Level.WARNING, "closing vCPU " + vcpu.fd().id(), e);
             }
         }
         resources.close();
+    }
+
+    /** The logger, looked up on first use: System.getLogger starts java.util.logging (a service
+     * lookup, logging.properties), which jvmm's start-up should not wait for when nothing is logged. */
+    private static final class Log {
+        static final Logger LOG = System.getLogger(Machine.class.getName());
     }
 }

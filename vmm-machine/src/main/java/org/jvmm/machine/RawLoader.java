@@ -17,7 +17,6 @@ import org.jvmm.core.memory.GuestMemory;
  * every vCPU at the entry point in real or long mode.
  */
 final class RawLoader {
-    private static final Logger LOG = System.getLogger(RawLoader.class.getName());
 
     private final RawPayload payload;
     private final boolean irqchip;
@@ -34,7 +33,7 @@ final class RawLoader {
         try {
             vm.setTssAddress(MemoryMap.KVM_TSS);
         } catch (KvmException e) {
-            LOG.log(Level.DEBUG, "KVM_SET_TSS_ADDR refused; only Intel hosts need it: " + e.getMessage());
+            Log.LOG.log(Level.DEBUG, "KVM_SET_TSS_ADDR refused; only Intel hosts need it: " + e.getMessage());
         }
         if (irqchip) {
             vm.createIrqChip();
@@ -97,5 +96,11 @@ final class RawLoader {
             results[i] = memory.readLong(MemoryMap.PARAMS + MemoryMap.PARAMS_RESULTS_OFFSET + 8L * i);
         }
         return results;
+    }
+
+    /** The logger, looked up on first use: System.getLogger starts java.util.logging (a service
+     * lookup, logging.properties), which jvmm's start-up should not wait for when nothing is logged. */
+    private static final class Log {
+        static final Logger LOG = System.getLogger(RawLoader.class.getName());
     }
 }

@@ -11,7 +11,6 @@ import java.util.List;
  * stop the others.
  */
 final class Resources implements AutoCloseable {
-    private static final Logger LOG = System.getLogger(Resources.class.getName());
 
     private final List<AutoCloseable> owned = new ArrayList<>();
 
@@ -34,9 +33,15 @@ final class Resources implements AutoCloseable {
             try {
                 owned.get(i).close();
             } catch (Exception e) {
-                LOG.log(Level.WARNING, "closing " + owned.get(i) + " failed", e);
+                Log.LOG.log(Level.WARNING, "closing " + owned.get(i) + " failed", e);
             }
         }
         owned.clear();
+    }
+
+    /** The logger, looked up on first use: System.getLogger starts java.util.logging (a service
+     * lookup, logging.properties), which jvmm's start-up should not wait for when nothing is logged. */
+    private static final class Log {
+        static final Logger LOG = System.getLogger(Resources.class.getName());
     }
 }

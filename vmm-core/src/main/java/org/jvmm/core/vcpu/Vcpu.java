@@ -31,7 +31,6 @@ import org.jvmm.core.kvm.VcpuFd;
  */
 public final class Vcpu implements AutoCloseable {
 
-    private static final Logger LOG = System.getLogger(Vcpu.class.getName());
     private static final int RUNNING = 0;
     private static final int PAUSE_REQUESTED = 1;
     private static final int STOP_REQUESTED = 2;
@@ -129,13 +128,13 @@ public final class Vcpu implements AutoCloseable {
             stop = VcpuStop.failure(VcpuStop.Cause.RUN_FAILED,
                     e.errno() != 0 ? KvmException.describe(e.errno()) : e.getMessage());
         } catch (RuntimeException | Error e) {
-            LOG.log(Level.ERROR, "vCPU " + fd.id() + " thread failed", e);
+            Log.LOG.log(Level.ERROR, "vCPU " + fd.id() + " thread failed", e);
             stop = VcpuStop.failure(VcpuStop.Cause.THREAD_FAILED, e.toString());
         }
         try {
             kick.uninstall();
         } catch (RuntimeException e) {
-            LOG.log(Level.ERROR, "vCPU " + fd.id() + ": restoring the thread's signal mask failed", e);
+            Log.LOG.log(Level.ERROR, "vCPU " + fd.id() + ": restoring the thread's signal mask failed", e);
         }
         ended = true;
         failPendingTasks();
@@ -193,9 +192,9 @@ public final class Vcpu implements AutoCloseable {
         }
         String line = "device failed on vCPU " + fd.id() + " exit " + reason + "; access dropped (fault " + faults + ")";
         if (faults <= FAULTS_LOGGED_IN_FULL) {
-            LOG.log(Level.WARNING, line, e);
+            Log.LOG.log(Level.WARNING, line, e);
         } else if (Long.bitCount(faults) == 1) {
-            LOG.log(Level.WARNING, line + ": " + e + " (stack traces of the first " + FAULTS_LOGGED_IN_FULL
+            Log.LOG.log(Level.WARNING, line + ": " + e + " (stack traces of the first " + FAULTS_LOGGED_IN_FULL
                     + " only; next line at fault " + 2 * faults + ")");
         }
     }
@@ -479,5 +478,11 @@ public final class Vcpu implements AutoCloseable {
             }
         }
         kick.close();
+    }
+
+    /** The logger, looked up on first use: System.getLogger starts java.util.logging (a service
+     * lookup, logging.properties), which jvmm's start-up should not wait for when nothing is logged. */
+    private static final class Log {
+        static final Logger LOG = System.getLogger(Vcpu.class.getName());
     }
 }

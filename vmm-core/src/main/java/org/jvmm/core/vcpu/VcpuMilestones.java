@@ -11,7 +11,6 @@ import java.lang.System.Logger.Level;
  */
 public final class VcpuMilestones {
 
-    private static final Logger LOG = System.getLogger(VcpuMilestones.class.getName());
     private static volatile Listener listener;
 
     private VcpuMilestones() {}
@@ -52,7 +51,7 @@ public final class VcpuMilestones {
             try {
                 l.firstRun(vcpu);
             } catch (RuntimeException e) {
-                LOG.log(Level.WARNING, "vCPU milestone listener failed", e);
+                Log.LOG.log(Level.WARNING, "vCPU milestone listener failed", e);
             }
         }
     }
@@ -63,8 +62,14 @@ public final class VcpuMilestones {
             try {
                 l.stopped(vcpu, stop);
             } catch (RuntimeException e) {
-                LOG.log(Level.WARNING, "vCPU milestone listener failed", e);
+                Log.LOG.log(Level.WARNING, "vCPU milestone listener failed", e);
             }
         }
+    }
+
+    /** The logger, looked up on first use: System.getLogger starts java.util.logging (a service
+     * lookup, logging.properties), which jvmm's start-up should not wait for when nothing is logged. */
+    private static final class Log {
+        static final Logger LOG = System.getLogger(VcpuMilestones.class.getName());
     }
 }

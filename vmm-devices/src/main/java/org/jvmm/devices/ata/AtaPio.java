@@ -52,8 +52,6 @@ import org.jvmm.core.bus.BusDevice;
  */
 public final class AtaPio implements BusDevice, AutoCloseable {
 
-    private static final System.Logger LOG = System.getLogger(AtaPio.class.getName());
-
     /** Ports of the command block (0x1f0-0x1f7 on a PC's primary channel; where is the machine's choice). */
     public static final int PORTS = 8;
 
@@ -445,12 +443,12 @@ public final class AtaPio implements BusDevice, AutoCloseable {
         transfer = IDLE;
         status = READY | STATUS_DF | STATUS_ERR;
         error = ERROR_ABRT;
-        LOG.log(Level.WARNING, "ata: " + what + " failed: " + e);
+        Log.LOG.log(Level.WARNING, "ata: " + what + " failed: " + e);
     }
 
     private static void guestError(String what) {
-        if (LOG.isLoggable(Level.DEBUG)) {
-            LOG.log(Level.DEBUG, "ata: guest error: " + what);
+        if (Log.LOG.isLoggable(Level.DEBUG)) {
+            Log.LOG.log(Level.DEBUG, "ata: guest error: " + what);
         }
     }
 
@@ -467,5 +465,11 @@ public final class AtaPio implements BusDevice, AutoCloseable {
     @Override
     public String toString() {
         return "ata-pio(" + image + ")";
+    }
+
+    /** The logger, looked up on first use: System.getLogger starts java.util.logging (a service
+     * lookup, logging.properties), which jvmm's start-up should not wait for when nothing is logged. */
+    private static final class Log {
+        static final System.Logger LOG = System.getLogger(AtaPio.class.getName());
     }
 }

@@ -36,7 +36,6 @@ public final class DiskImage implements AutoCloseable {
     static final String NO_OP_FLUSH_PROPERTY = "jvmm.testonly.noOpFlush";
     /** The only value of {@value #NO_OP_FLUSH_PROPERTY} that turns the no-op flush on. */
     static final String NO_OP_FLUSH_CONSENT = "loses-flushed-data-on-power-loss";
-    private static final System.Logger LOG = System.getLogger(DiskImage.class.getName());
     private static final boolean NO_OP_FLUSH = noOpFlush(System.getProperty(NO_OP_FLUSH_PROPERTY));
 
     private final Path path;
@@ -245,11 +244,11 @@ public final class DiskImage implements AutoCloseable {
             return false;
         }
         if (!value.equals(NO_OP_FLUSH_CONSENT)) {
-            LOG.log(System.Logger.Level.WARNING, "ignoring -D" + NO_OP_FLUSH_PROPERTY + "=" + value
+            Log.LOG.log(System.Logger.Level.WARNING, "ignoring -D" + NO_OP_FLUSH_PROPERTY + "=" + value
                     + ": disk flushes stay real (the test-only switch needs the value " + NO_OP_FLUSH_CONSENT + ")");
             return false;
         }
-        LOG.log(System.Logger.Level.WARNING, "TEST ONLY: -D" + NO_OP_FLUSH_PROPERTY + " is set: disk flushes"
+        Log.LOG.log(System.Logger.Level.WARNING, "TEST ONLY: -D" + NO_OP_FLUSH_PROPERTY + " is set: disk flushes"
                 + " (virtio-blk FLUSH, ATA FLUSH CACHE) return without forcing data to stable storage");
         return true;
     }
@@ -273,5 +272,11 @@ public final class DiskImage implements AutoCloseable {
     @Override
     public String toString() {
         return path + " (" + sectors + " sectors" + (readOnly ? ", read-only)" : ")");
+    }
+
+    /** The logger, looked up on first use: System.getLogger starts java.util.logging (a service
+     * lookup, logging.properties), which jvmm's start-up should not wait for when nothing is logged. */
+    private static final class Log {
+        static final System.Logger LOG = System.getLogger(DiskImage.class.getName());
     }
 }

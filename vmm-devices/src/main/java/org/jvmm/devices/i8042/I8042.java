@@ -20,8 +20,6 @@ import org.jvmm.devices.control.VmControl;
  */
 public final class I8042 implements BusDevice {
 
-    private static final System.Logger LOG = System.getLogger(I8042.class.getName());
-
     /** Ports it takes, from the data port (0x60 on a PC) to the command port (0x64). */
     public static final int PORTS = 5;
     /** Offset of the data port (0x60). */
@@ -75,13 +73,19 @@ public final class I8042 implements BusDevice {
         int command = (int) (value >>> (8 * lane)) & 0xff;
         if ((command & 0xf1) == 0xf0) {
             control.requestReset();
-        } else if (LOG.isLoggable(Level.DEBUG)) {
-            LOG.log(Level.DEBUG, "i8042: ignoring command 0x" + Integer.toHexString(command));
+        } else if (Log.LOG.isLoggable(Level.DEBUG)) {
+            Log.LOG.log(Level.DEBUG, "i8042: ignoring command 0x" + Integer.toHexString(command));
         }
     }
 
     @Override
     public String toString() {
         return "i8042@0x60";
+    }
+
+    /** The logger, looked up on first use: System.getLogger starts java.util.logging (a service
+     * lookup, logging.properties), which jvmm's start-up should not wait for when nothing is logged. */
+    private static final class Log {
+        static final System.Logger LOG = System.getLogger(I8042.class.getName());
     }
 }

@@ -16,8 +16,6 @@ import org.jvmm.devices.thread.DeviceThread;
  */
 public final class OutputFlusher implements AutoCloseable {
 
-    private static final System.Logger LOG = System.getLogger(OutputFlusher.class.getName());
-
     /** A period short enough for an interactive console. */
     public static final Duration DEFAULT_PERIOD = Duration.ofMillis(10);
 
@@ -71,7 +69,7 @@ public final class OutputFlusher implements AutoCloseable {
         try {
             target.flush();
         } catch (IOException e) {
-            LOG.log(Level.DEBUG, "flush failed: " + e);
+            Log.LOG.log(Level.DEBUG, "flush failed: " + e);
         }
     }
 
@@ -80,5 +78,11 @@ public final class OutputFlusher implements AutoCloseable {
     public void close() {
         thread.close();
         flushOnce();
+    }
+
+    /** The logger, looked up on first use: System.getLogger starts java.util.logging (a service
+     * lookup, logging.properties), which jvmm's start-up should not wait for when nothing is logged. */
+    private static final class Log {
+        static final System.Logger LOG = System.getLogger(OutputFlusher.class.getName());
     }
 }

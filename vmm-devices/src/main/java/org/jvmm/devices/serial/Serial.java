@@ -51,8 +51,6 @@ import org.jvmm.core.irq.InterruptLine;
  */
 public final class Serial implements BusDevice, Flushable, AutoCloseable {
 
-    private static final System.Logger LOG = System.getLogger(Serial.class.getName());
-
     /** Ports a UART takes (COM1 is at 0x3f8-0x3ff on a PC). */
     public static final int PORTS = 8;
     /** The depth of the receive FIFO when FIFOs are on. */
@@ -314,8 +312,8 @@ public final class Serial implements BusDevice, Flushable, AutoCloseable {
             case SCR -> scr = value;
             default -> {
                 // LSR and MSR are read-only (their writes are a factory test mode on real parts).
-                if (LOG.isLoggable(Level.DEBUG)) {
-                    LOG.log(Level.DEBUG, "serial: ignoring write of 0x" + Integer.toHexString(value)
+                if (Log.LOG.isLoggable(Level.DEBUG)) {
+                    Log.LOG.log(Level.DEBUG, "serial: ignoring write of 0x" + Integer.toHexString(value)
                             + " to read-only register at offset " + offset);
                 }
             }
@@ -461,8 +459,8 @@ public final class Serial implements BusDevice, Flushable, AutoCloseable {
             // An 8250 without FIFO overwrites the unread character; a 16550 FIFO keeps its contents.
             rx[rxHead] = (byte) value;
         }
-        if (LOG.isLoggable(Level.DEBUG)) {
-            LOG.log(Level.DEBUG, "serial: receive overrun, guest did not read RBR in time");
+        if (Log.LOG.isLoggable(Level.DEBUG)) {
+            Log.LOG.log(Level.DEBUG, "serial: receive overrun, guest did not read RBR in time");
         }
         return false;
     }
@@ -516,7 +514,7 @@ public final class Serial implements BusDevice, Flushable, AutoCloseable {
             events.onOutputLost(count);
             if (!outputFailed) {
                 outputFailed = true;
-                LOG.log(Level.WARNING, "serial: output failed, dropping what the guest writes: " + e);
+                Log.LOG.log(Level.WARNING, "serial: output failed, dropping what the guest writes: " + e);
             }
         }
     }
@@ -603,5 +601,11 @@ public final class Serial implements BusDevice, Flushable, AutoCloseable {
     @Override
     public String toString() {
         return "serial(irq=" + irq + ")";
+    }
+
+    /** The logger, looked up on first use: System.getLogger starts java.util.logging (a service
+     * lookup, logging.properties), which jvmm's start-up should not wait for when nothing is logged. */
+    private static final class Log {
+        static final System.Logger LOG = System.getLogger(Serial.class.getName());
     }
 }

@@ -17,7 +17,6 @@ import java.util.function.Consumer;
  */
 public final class DeviceThread implements AutoCloseable {
 
-    private static final Logger LOG = System.getLogger(DeviceThread.class.getName());
     /** How often a close that waits for the thread to finish says it is still waiting. */
     private static final Duration WAIT_REPORT = Duration.ofSeconds(5);
 
@@ -48,7 +47,7 @@ public final class DeviceThread implements AutoCloseable {
         // An Error ends the thread, and with it the device's host side: count it.
         thread.setUncaughtExceptionHandler((t, e) -> {
             failures.incrementAndGet();
-            LOG.log(Level.ERROR, t.getName() + " died", e);
+            Log.LOG.log(Level.ERROR, t.getName() + " died", e);
         });
     }
 
@@ -97,12 +96,12 @@ public final class DeviceThread implements AutoCloseable {
         } catch (InterruptedException | InterruptedIOException e) {
             if (!stopping) {
                 failures.incrementAndGet();
-                LOG.log(Level.WARNING, thread.getName() + " was interrupted and stopped: " + e);
+                Log.LOG.log(Level.WARNING, thread.getName() + " was interrupted and stopped: " + e);
             }
         } catch (Exception e) {
             if (!stopping) {
                 failures.incrementAndGet();
-                LOG.log(Level.WARNING, thread.getName() + " failed and stopped: " + e);
+                Log.LOG.log(Level.WARNING, thread.getName() + " failed and stopped: " + e);
             }
         }
     }
@@ -151,14 +150,14 @@ public final class DeviceThread implements AutoCloseable {
                 try {
                     if (patience != null) {
                         if (!thread.join(patience)) {
-                            LOG.log(Level.DEBUG, thread.getName() + " did not stop within " + patience + "; left behind");
+                            Log.LOG.log(Level.DEBUG, thread.getName() + " did not stop within " + patience + "; left behind");
                         }
                         return;
                     }
                     if (thread.join(WAIT_REPORT)) {
                         return;
                     }
-                    LOG.log(Level.WARNING, "still waiting for " + thread.getName() + " to finish its work");
+                    Log.LOG.log(Level.WARNING, "still waiting for " + thread.getName() + " to finish its work");
                 } catch (InterruptedException e) {
                     interrupted = true; // what the thread uses must not be released under it: keep waiting
                 }
@@ -168,5 +167,11 @@ public final class DeviceThread implements AutoCloseable {
                 Thread.currentThread().interrupt();
             }
         }
+    }
+
+    /** The logger, looked up on first use: System.getLogger starts java.util.logging (a service
+     * lookup, logging.properties), which jvmm's start-up should not wait for when nothing is logged. */
+    private static final class Log {
+        static final Logger LOG = System.getLogger(DeviceThread.class.getName());
     }
 }

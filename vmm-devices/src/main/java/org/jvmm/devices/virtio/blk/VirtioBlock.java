@@ -54,8 +54,6 @@ import org.jvmm.devices.virtio.queue.VirtqueueException;
  */
 public final class VirtioBlock extends AbstractVirtioDevice implements AutoCloseable {
 
-    private static final System.Logger LOG = System.getLogger(VirtioBlock.class.getName());
-
     /** virtio device id of a block device. */
     public static final int DEVICE_ID = 2;
 
@@ -277,7 +275,7 @@ public final class VirtioBlock extends AbstractVirtioDevice implements AutoClose
                 default -> status = S_UNSUPP;
             }
         } catch (IOException | UncheckedIOException e) {
-            LOG.log(Level.WARNING, "disk image " + path + ": " + e.getMessage());
+            Log.LOG.log(Level.WARNING, "disk image " + path + ": " + e.getMessage());
             status = S_IOERR;
             written = 0;
         }
@@ -403,5 +401,11 @@ public final class VirtioBlock extends AbstractVirtioDevice implements AutoClose
         } finally {
             image.close();
         }
+    }
+
+    /** The logger, looked up on first use: System.getLogger starts java.util.logging (a service
+     * lookup, logging.properties), which jvmm's start-up should not wait for when nothing is logged. */
+    private static final class Log {
+        static final System.Logger LOG = System.getLogger(VirtioBlock.class.getName());
     }
 }

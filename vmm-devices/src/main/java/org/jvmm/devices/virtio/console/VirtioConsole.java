@@ -33,8 +33,6 @@ import org.jvmm.devices.virtio.queue.Virtqueue;
  */
 public final class VirtioConsole extends AbstractVirtioDevice {
 
-    private static final System.Logger LOG = System.getLogger(VirtioConsole.class.getName());
-
     /** virtio device id of a console. */
     public static final int DEVICE_ID = 3;
     /** Feature: cols and rows in config space are valid. */
@@ -221,7 +219,7 @@ public final class VirtioConsole extends AbstractVirtioDevice {
             }
         } catch (IOException e) {
             // Host output failing must not stop the guest; its bytes are lost, as on a cut serial line.
-            LOG.log(Level.WARNING, "console output failed: " + e.getMessage());
+            Log.LOG.log(Level.WARNING, "console output failed: " + e.getMessage());
         }
     }
 
@@ -275,5 +273,11 @@ public final class VirtioConsole extends AbstractVirtioDevice {
             out.write(b, off, len);
             out.flush();
         }
+    }
+
+    /** The logger, looked up on first use: System.getLogger starts java.util.logging (a service
+     * lookup, logging.properties), which jvmm's start-up should not wait for when nothing is logged. */
+    private static final class Log {
+        static final System.Logger LOG = System.getLogger(VirtioConsole.class.getName());
     }
 }

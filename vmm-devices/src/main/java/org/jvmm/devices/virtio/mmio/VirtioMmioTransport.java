@@ -43,8 +43,6 @@ import org.jvmm.devices.virtio.queue.VirtqueueException;
  */
 public final class VirtioMmioTransport implements BusDevice {
 
-    private static final System.Logger LOG = System.getLogger(VirtioMmioTransport.class.getName());
-
     /** Size of the register window in bytes. */
     public static final long SIZE = 0x1000;
 
@@ -441,13 +439,13 @@ public final class VirtioMmioTransport implements BusDevice {
             if ((status & DeviceStatus.DRIVER_OK) == 0
                     || (status & (DeviceStatus.DEVICE_NEEDS_RESET | DeviceStatus.FAILED)) != 0) {
                 // A notify storm on a dead device must not allocate per kick: format only when logged.
-                if (LOG.isLoggable(Level.DEBUG)) {
+                if (Log.LOG.isLoggable(Level.DEBUG)) {
                     guestError("notify of queue {0} in status 0x{1}", Integer.toUnsignedString(queue), Integer.toHexString(status));
                 }
                 return;
             }
             if (Integer.compareUnsigned(queue, queues.length) >= 0 || !queues[queue].isReady()) {
-                if (LOG.isLoggable(Level.DEBUG)) {
+                if (Log.LOG.isLoggable(Level.DEBUG)) {
                     guestError("notify of queue {0}, which is not ready", Integer.toUnsignedString(queue));
                 }
                 return;
@@ -468,7 +466,7 @@ public final class VirtioMmioTransport implements BusDevice {
             guestError("device {0} needs reset: {1}", device.deviceId(), message);
         } else {
             hostFaults++;
-            LOG.log(Level.WARNING, "virtio device " + device.deviceId() + " needs reset: " + message, hostFault);
+            Log.LOG.log(Level.WARNING, "virtio device " + device.deviceId() + " needs reset: " + message, hostFault);
         }
         observer.deviceError(message);
         status |= DeviceStatus.DEVICE_NEEDS_RESET;
@@ -484,8 +482,8 @@ public final class VirtioMmioTransport implements BusDevice {
     }
 
     private static void guestError(String format, Object... args) {
-        if (LOG.isLoggable(Level.DEBUG)) {
-            LOG.log(Level.DEBUG, "virtio-mmio: " + format + "; ignored", args);
+        if (Log.LOG.isLoggable(Level.DEBUG)) {
+            Log.LOG.log(Level.DEBUG, "virtio-mmio: " + format + "; ignored", args);
         }
     }
 
@@ -531,5 +529,11 @@ public final class VirtioMmioTransport implements BusDevice {
                 }
             }
         }
+    }
+
+    /** The logger, looked up on first use: System.getLogger starts java.util.logging (a service
+     * lookup, logging.properties), which jvmm's start-up should not wait for when nothing is logged. */
+    private static final class Log {
+        static final System.Logger LOG = System.getLogger(VirtioMmioTransport.class.getName());
     }
 }

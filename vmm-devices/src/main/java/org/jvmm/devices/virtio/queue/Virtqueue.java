@@ -28,8 +28,6 @@ import org.jvmm.core.memory.GuestMemory;
  */
 public final class Virtqueue {
 
-    private static final System.Logger LOG = System.getLogger(Virtqueue.class.getName());
-
     /** The largest queue size the split ring allows. */
     public static final int MAX_SIZE = 32768;
 
@@ -228,7 +226,7 @@ public final class Virtqueue {
     }
 
     private boolean reject(String message) {
-        LOG.log(Level.DEBUG, "virtqueue: {0}; ignored", message);
+        Log.LOG.log(Level.DEBUG, "virtqueue: {0}; ignored", message);
         return false;
     }
 
@@ -357,5 +355,11 @@ public final class Virtqueue {
 
     boolean indirectAllowed() {
         return indirect;
+    }
+
+    /** The logger, looked up on first use: System.getLogger starts java.util.logging (a service
+     * lookup, logging.properties), which jvmm's start-up should not wait for when nothing is logged. */
+    private static final class Log {
+        static final System.Logger LOG = System.getLogger(Virtqueue.class.getName());
     }
 }
