@@ -34,11 +34,13 @@
 # PASS (status 1: every report passed), FAIL (3: a report failed), SKIP (77: every report skipped, or a
 # "check =" the machine does not meet), TIMEOUT, FAIL(STATUS) for anything else (0: the guest stopped
 # without the debug exit, e.g. a triple fault under --no-reboot), ERROR(1) when QEMU exited with 1
-# after an error message (it could not start: the suite's qemu_fixup_return_code reads it so too),
-# ERROR(2) when jvmm refused its command line, and NOT RUN when the nested machine itself died during the
-# test (see below).
+# after an error message (it could not start: the suite's qemu_fixup_return_code reads it so too)
+# or when jvmm exited with 1 without the guest's debug exit (jvmm stopped the guest, e.g. a vCPU
+# error; its "jvmm: ..." line is the summary), ERROR(2) when jvmm refused its command line, and NOT
+# RUN when the nested machine itself died during the test (see below).
 #
-# Where: with a usable /dev/kvm, here. Without one, everything runs inside ONE boot of
+# Where: with a usable /dev/kvm, here (JVMM_KUT_NESTED=1: in nested KVM all the same, to compare with
+# an earlier nested run). Without one, everything runs inside ONE boot of
 # scripts/env/nested-kvm.sh, QEMU and jvmm alike, so both see the same (nested) KVM. QEMU TCG has been
 # seen to crash the emulated machine itself during a test (kvm-unit-tests' emulator under QEMU 7.2);
 # then the test that was running is reported NOT RUN and a new nested boot resumes with the next one
@@ -105,6 +107,11 @@ run_units() {
         if [ -n "$skip" ]; then result=SKIP; summary="$skip"
         elif [ "$vmm" = qemu ] && [ "$status" = 1 ] && grep -qvi warning "$log.stderr"; then result="ERROR(1)"
         elif [ "$vmm" = jvmm ] && [ "$status" = 2 ]; then result="ERROR(2)"
+        # jvmm exits with 1 also when it stopped the guest itself (its timeout, a vCPU error: the
+        # "jvmm: guest stopped: ..." line), so its 1 is a pass only after the guest's own debug exit.
+        elif [ "$vmm" = jvmm ] && grep -aq '^jvmm: guest stopped: timed out after' "$log"; then result=TIMEOUT
+        elif [ "$vmm" = jvmm ] && [ "$status" = 1 ] && ! grep -aq '^jvmm: debug exit, status 1$' "$log"; then
+            result="ERROR(1)"; summary=$(grep -a '^jvmm: ' "$log" | tail -1)
         elif [ "$status" = 1 ]; then result=PASS
         elif [ "$status" = 77 ]; then result=SKIP
         elif [ "$status" = 124 ] || grep -aq 'timed out after' "$log"; then result=TIMEOUT
@@ -253,7 +260,7 @@ case ,$vmms, in *,jvmm,*)
     "$root/jvmm" --version >/dev/null || die "building jvmm failed" ;;
 esac
 cd "$root" # nested-kvm.sh shares the work tree the current directory is in
-if [ -e /dev/kvm ] && { exec 3<>/dev/kvm; } 2>/dev/null; then
+if [ "${JVMM_KUT_NESTED:-0}" != 1 ] && [ -e /dev/kvm ] && { exec 3<>/dev/kvm; } 2>/dev/null; then
     exec 3>&-
     "$0" --run-units "$out"
 else
