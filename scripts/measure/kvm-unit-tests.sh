@@ -50,7 +50,7 @@
 # JVMM_KUT_BUDGET=SECONDS starts no test after that many seconds (and, in nested KVM, makes one boot
 # only), so that a long run can be split into shorter ones: run again with the same --out to go on.
 # JVMM_KUT_NESTED_TIMEOUT (default 14400) bounds one nested boot in seconds; JVMM_KUT_NESTED_MEM (default
-# 6G) is its RAM (the svm entries give their guest 4 GiB).
+# 6G) is its RAM (the svm entries give their guest 4 GiB); JVMM_KUT_NESTED_CPUS (default 1) its vCPUs.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd -P)
 export LC_ALL=C
@@ -280,7 +280,7 @@ else
         echo "kvm-unit-tests.sh: no usable /dev/kvm here: running $((total - before)) of $total runs inside" \
             "scripts/env/nested-kvm.sh" >&2
         "$root/scripts/env/nested-kvm.sh" --timeout "${JVMM_KUT_NESTED_TIMEOUT:-14400}" --idle-timeout 1900 \
-            --mem "${JVMM_KUT_NESTED_MEM:-6G}" \
+            --mem "${JVMM_KUT_NESTED_MEM:-6G}" --cpus "${JVMM_KUT_NESTED_CPUS:-1}" \
             --share "$out" --share-ro "$kut" -- "$root/scripts/measure/kvm-unit-tests.sh" --run-units "$out" \
             "${JVMM_KUT_BUDGET:-}" || true
         close_dead_unit
