@@ -18,6 +18,8 @@
 #                    nested vCPU measure the contention; the IPI subtests are entries of their own). A
 #                    subtest that never ends (self_ipi_tpr_sti_hlt in nested KVM) ends the run there: the
 #                    table has the subtests measured before it
+#   --vmexit-tests LIST  only these vmexit subtests, comma-separated, in vmexit.c's names (e.g.
+#                    inl_from_kernel,inl_from_qemu): vmexit.flat's command line, for both VMMs
 #   --mem SIZE       guest RAM for both VMMs where the entry sets none (default 128M, QEMU's default)
 #
 # What runs: every entry of x86/unittests.cfg for x86_64 (no "arch", or arch = x86_64) outside the
@@ -34,17 +36,21 @@
 # PASS (status 1: every report passed), FAIL (3: a report failed), SKIP (77: every report skipped, or a
 # "check =" the machine does not meet), TIMEOUT, FAIL(STATUS) for anything else (0: the guest stopped
 # without the debug exit, e.g. a triple fault under --no-reboot), ERROR(1) when QEMU exited with 1
-# after an error message (it could not start: the suite's qemu_fixup_return_code reads it so too),
-# ERROR(2) when jvmm refused its command line, and NOT RUN when the nested machine itself died during the
-# test (see below).
+# after an error message (it could not start: the suite's qemu_fixup_return_code reads it so too)
+# or when jvmm exited with 1 without the guest's debug exit (jvmm stopped the guest, e.g. a vCPU
+# error; its "jvmm: ..." line is the summary), ERROR(2) when jvmm refused its command line, and NOT
+# RUN when the nested machine itself died during the test (see below).
 #
-# Where: with a usable /dev/kvm, here. Without one, everything runs inside ONE boot of
+# Where: with a usable /dev/kvm, here (JVMM_KUT_NESTED=1: in nested KVM all the same, to compare with
+# an earlier nested run). Without one, everything runs inside ONE boot of
 # scripts/env/nested-kvm.sh, QEMU and jvmm alike, so both see the same (nested) KVM. QEMU TCG has been
 # seen to crash the emulated machine itself during a test (kvm-unit-tests' emulator under QEMU 7.2);
 # then the test that was running is reported NOT RUN and a new nested boot resumes with the next one
 # (at most JVMM_KUT_RETRIES, default 3, boots in a row without progress).
+# JVMM_KUT_BUDGET=SECONDS starts no test after that many seconds (and, in nested KVM, makes one boot
+# only), so that a long run can be split into shorter ones: run again with the same --out to go on.
 # JVMM_KUT_NESTED_TIMEOUT (default 14400) bounds one nested boot in seconds; JVMM_KUT_NESTED_MEM (default
-# 6G) is its RAM (the svm entries give their guest 4 GiB).
+# 6G) is its RAM (the svm entries give their guest 4 GiB); JVMM_KUT_NESTED_CPUS (default 1) its vCPUs.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd -P)
 export LC_ALL=C
@@ -57,11 +63,12 @@ die() { echo "kvm-unit-tests.sh: $*" >&2; exit 2; }
 if [ ! -e /dev/fd ] && [ -d /proc/self/fd ]; then ln -s /proc/self/fd /dev/fd 2>/dev/null || true; fi
 
 # ------------------------------------------------------------------ the runner (inside KVM)
-# --run-units DIR: runs every unit of DIR/plan that DIR/results does not finish yet, appending
+# --run-units DIR [BUDGET]: runs every unit of DIR/plan that DIR/results does not finish yet (starting
+# none after BUDGET seconds, when given), appending
 # "START i" before and "DONE i RESULT SECONDS SUMMARY" after each, so that a host driver can tell
 # where a dead machine stopped.
 run_units() {
-    local dir=$1 kut env
+    local dir=$1 budget=${2:-} kut env began=$SECONDS
     kut=$(cat "$dir/kut-dir")
     env="$dir/environ"
     # The suite's own scripts make it (errata for this kernel, versions); they expect no `set -u`, and
@@ -73,6 +80,9 @@ run_units() {
     local i name vmm file smp args cpu mem timeout checks qemu_params
     while IFS=$us read -r i name vmm file smp args cpu mem timeout checks qemu_params; do
         if grep -q "^DONE	$i	" "$dir/results" 2>/dev/null; then continue; fi
+        if [ -n "$budget" ] && [ $((SECONDS - began)) -ge "$budget" ]; then
+            echo "kvm-unit-tests: the budget of $budget s is spent; run again with the same --out to go on"; break
+        fi
         printf 'START\t%s\n' "$i" >>"$dir/results"
         local log="$dir/logs/$name.$vmm.log" result summary start seconds status=0 skip="" check
         for check in $checks; do
@@ -105,6 +115,11 @@ run_units() {
         if [ -n "$skip" ]; then result=SKIP; summary="$skip"
         elif [ "$vmm" = qemu ] && [ "$status" = 1 ] && grep -qvi warning "$log.stderr"; then result="ERROR(1)"
         elif [ "$vmm" = jvmm ] && [ "$status" = 2 ]; then result="ERROR(2)"
+        # jvmm exits with 1 also when it stopped the guest itself (its timeout, a vCPU error: the
+        # "jvmm: guest stopped: ..." line), so its 1 is a pass only after the guest's own debug exit.
+        elif [ "$vmm" = jvmm ] && grep -aq '^jvmm: guest stopped: timed out after' "$log"; then result=TIMEOUT
+        elif [ "$vmm" = jvmm ] && [ "$status" = 1 ] && ! grep -aq '^jvmm: debug exit, status 1$' "$log"; then
+            result="ERROR(1)"; summary=$(grep -a '^jvmm: ' "$log" | tail -1)
         elif [ "$status" = 1 ]; then result=PASS
         elif [ "$status" = 77 ]; then result=SKIP
         elif [ "$status" = 124 ] || grep -aq 'timed out after' "$log"; then result=TIMEOUT
@@ -118,12 +133,12 @@ run_units() {
 }
 
 if [ "${1:-}" = --run-units ]; then
-    run_units "$2"
+    run_units "$2" "${3:-}"
     exit 0
 fi
 
 # ------------------------------------------------------------------ options
-vmms=jvmm,qemu only="" out="" build=1 vmexit=1 mem=128M
+vmms=jvmm,qemu only="" out="" build=1 vmexit=1 mem=128M vmexit_tests=""
 while [ $# -gt 0 ]; do
     case $1 in
         --vmm) vmms=${2:?--vmm needs jvmm, qemu or jvmm,qemu}; shift 2 ;;
@@ -131,6 +146,7 @@ while [ $# -gt 0 ]; do
         --out) out=${2:?--out needs a directory}; shift 2 ;;
         --no-build) build=0; shift ;;
         --no-vmexit) vmexit=0; shift ;;
+        --vmexit-tests) vmexit_tests=${2:?--vmexit-tests needs subtest names}; vmexit_tests=${vmexit_tests//,/ }; shift 2 ;;
         --mem) mem=${2:?--mem needs a size}; shift 2 ;;
         -h|--help) sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "$0"; exit 0 ;;
         -*) die "unknown option '$1' (see --help)" ;;
@@ -225,7 +241,8 @@ if [ ! -f "$out/plan" ]; then
     done < <(plan_entries)
     if [ "$vmexit" = 1 ]; then
         for vmm in ${vmms//,/ }; do
-            printf "%s$us%s$us%s$us%s$us%s$us%s$us%s$us%s$us%s$us%s$us%s\n" "$i" vmexit-all "$vmm" vmexit.flat 1 "" host \
+            printf "%s$us%s$us%s$us%s$us%s$us%s$us%s$us%s$us%s$us%s$us%s\n" "$i" vmexit-all "$vmm" vmexit.flat 1 \
+                "$vmexit_tests" host \
                 "$mem" 900 "" "-cpu max" >>"$out/plan.tmp"
             i=$((i + 1))
         done
@@ -253,9 +270,9 @@ case ,$vmms, in *,jvmm,*)
     "$root/jvmm" --version >/dev/null || die "building jvmm failed" ;;
 esac
 cd "$root" # nested-kvm.sh shares the work tree the current directory is in
-if [ -e /dev/kvm ] && { exec 3<>/dev/kvm; } 2>/dev/null; then
+if [ "${JVMM_KUT_NESTED:-0}" != 1 ] && [ -e /dev/kvm ] && { exec 3<>/dev/kvm; } 2>/dev/null; then
     exec 3>&-
-    "$0" --run-units "$out"
+    "$0" --run-units "$out" "${JVMM_KUT_BUDGET:-}"
 else
     retries=${JVMM_KUT_RETRIES:-3} stalled=0
     while [ "$(done_count)" -lt "$total" ] && [ "$stalled" -lt "$retries" ]; do
@@ -263,9 +280,11 @@ else
         echo "kvm-unit-tests.sh: no usable /dev/kvm here: running $((total - before)) of $total runs inside" \
             "scripts/env/nested-kvm.sh" >&2
         "$root/scripts/env/nested-kvm.sh" --timeout "${JVMM_KUT_NESTED_TIMEOUT:-14400}" --idle-timeout 1900 \
-            --mem "${JVMM_KUT_NESTED_MEM:-6G}" \
-            --share "$out" --share-ro "$kut" -- "$root/scripts/measure/kvm-unit-tests.sh" --run-units "$out" || true
+            --mem "${JVMM_KUT_NESTED_MEM:-6G}" --cpus "${JVMM_KUT_NESTED_CPUS:-1}" \
+            --share "$out" --share-ro "$kut" -- "$root/scripts/measure/kvm-unit-tests.sh" --run-units "$out" \
+            "${JVMM_KUT_BUDGET:-}" || true
         close_dead_unit
+        if [ -n "${JVMM_KUT_BUDGET:-}" ]; then break; fi # one boot per budget: the caller resumes
         if [ "$(done_count)" -gt "$before" ]; then stalled=0; else stalled=$((stalled + 1)); fi
     done
 fi
@@ -302,7 +321,8 @@ done
 
 if grep -q "${us}vmexit-all$us" "$out/plan"; then
     echo
-    echo "vmexit, all subtests, 1 vCPU, -cpu max / --cpu host (cycles per iteration; logs/vmexit-all.*.log):"
+    vmexit_tests=$(awk -F"$us" '$2 == "vmexit-all" { print $6; exit }' "$out/plan") # the plan's, on a resume too
+    echo "vmexit, ${vmexit_tests:-all subtests}, 1 vCPU, -cpu max / --cpu host (cycles per iteration; logs/vmexit-all.*.log):"
     cycles() { [ -f "$out/logs/vmexit-all.$1.log" ] && tr -d '\r' <"$out/logs/vmexit-all.$1.log" |
         grep -E '^[a-z0-9_-]+ -?[0-9]+$' || true; }
     printf '%-28s %12s %12s\n' "(the run's result)" "${res[vmexit-all.jvmm]:-n/a}" "${res[vmexit-all.qemu]:-n/a}"

@@ -37,11 +37,24 @@ final class MultibootLoader implements KernelLoader {
         this.kernel = kernel;
     }
 
-    /** KVM's TSS and identity-map pages, the in-kernel irqchip and PIT, where a Linux machine has them. */
+    /**
+     * KVM's TSS and identity-map pages, the in-kernel irqchip and PIT, where a Linux machine has them; the
+     * PICs' vector bases where a PC BIOS puts them (IRQ 0-7 at 0x08, 8-15 at 0x70). A Multiboot kernel is
+     * entered after firmware under QEMU, and code written for that, as kvm-unit-tests' realmode (its IRQ 11
+     * handler at vector 0x73), takes a PIC interrupt at the BIOS's vector; KVM creates the PICs with base 0,
+     * which would put IRQ 11 on the breakpoint vector. The masks stay as KVM creates them (all open).
+     */
     @Override
     public void configureVm(VmFd vm) {
         LinuxBoot.configureVm(vm, MemoryMap.LINUX);
+        vm.setPicVectorBase(VmFd.PIC_MASTER, BIOS_IRQ0_VECTOR);
+        vm.setPicVectorBase(VmFd.PIC_SLAVE, BIOS_IRQ8_VECTOR);
     }
+
+    /** Where a PC BIOS puts IRQ 0 (the master PIC's base). */
+    static final int BIOS_IRQ0_VECTOR = 0x08;
+    /** Where a PC BIOS puts IRQ 8 (the slave PIC's base). */
+    static final int BIOS_IRQ8_VECTOR = 0x70;
 
     @Override
     public void load(GuestMemory memory, int cpus, List<VirtioMmioSlot> slots) throws IOException {

@@ -1,6 +1,7 @@
 package org.jvmm.core.kvm;
 
 import java.lang.foreign.Arena;
+import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
@@ -154,6 +155,55 @@ public final class VmFd implements AutoCloseable {
     /** {@code KVM_CREATE_IRQCHIP}: the in-kernel PIC, IOAPIC and LAPICs. Call before creating vCPUs. */
     public void createIrqChip() {
         ioctl(KvmIoctls.CREATE_IRQCHIP, 0L, "KVM_CREATE_IRQCHIP");
+    }
+
+    /** {@link #picVectorBase}'s chip: the master 8259 (IRQs 0-7). */
+    public static final int PIC_MASTER = 0;
+    /** {@link #picVectorBase}'s chip: the slave 8259 (IRQs 8-15). */
+    public static final int PIC_SLAVE = 1;
+
+    private static final long PIC_IRQ_BASE = KvmLayouts.IRQCHIP.byteOffset(
+            MemoryLayout.PathElement.groupElement("chip"), MemoryLayout.PathElement.groupElement("pic"),
+            MemoryLayout.PathElement.groupElement("irq_base"));
+
+    /**
+     * The vector an in-kernel 8259 gives its IRQ 0 (its ICW2), read with {@code KVM_GET_IRQCHIP}.
+     *
+     * @param chip {@link #PIC_MASTER} or {@link #PIC_SLAVE}
+     * @return the base, 0 to 255 (KVM creates both PICs with 0)
+     */
+    public int picVectorBase(int chip) {
+        try (Arena arena = Arena.ofConfined()) {
+            return Byte.toUnsignedInt(getPic(arena, chip).get(ValueLayout.JAVA_BYTE, PIC_IRQ_BASE));
+        }
+    }
+
+    /**
+     * Sets the vector an in-kernel 8259 gives its IRQ 0, as a BIOS's ICW2 does, leaving the rest of its
+     * state as it is ({@code KVM_GET_IRQCHIP}, then {@code KVM_SET_IRQCHIP}). Needs the irqchip.
+     *
+     * @param chip {@link #PIC_MASTER} or {@link #PIC_SLAVE}
+     * @param base the vector of IRQ 0 (or 8), a multiple of 8 as the 8259 ignores the low three bits
+     */
+    public void setPicVectorBase(int chip, int base) {
+        if ((base & ~0xf8) != 0) {
+            throw new IllegalArgumentException("PIC vector base " + base + " is not a multiple of 8 below 256");
+        }
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = getPic(arena, chip);
+            state.set(ValueLayout.JAVA_BYTE, PIC_IRQ_BASE, (byte) base);
+            ioctl(KvmIoctls.SET_IRQCHIP, state, "KVM_SET_IRQCHIP");
+        }
+    }
+
+    private MemorySegment getPic(Arena arena, int chip) {
+        if (chip != PIC_MASTER && chip != PIC_SLAVE) {
+            throw new IllegalArgumentException("PIC chip " + chip + " is neither master (0) nor slave (1)");
+        }
+        MemorySegment state = arena.allocate(KvmLayouts.IRQCHIP);
+        state.set(ValueLayout.JAVA_INT, 0, chip);
+        ioctl(KvmIoctls.GET_IRQCHIP, state, "KVM_GET_IRQCHIP");
+        return state;
     }
 
     /** {@code KVM_CREATE_PIT2}: the in-kernel 8254 timer. Needs the irqchip. */

@@ -52,6 +52,21 @@ class KvmSystemGuestTest {
     }
 
     @Test
+    void picVectorBasesAreSetAndReadBackThroughKvm() {
+        try (Kvm kvm = Kvm.open(); VmFd vm = kvm.createVm()) {
+            vm.createIrqChip();
+            assertEquals(0, vm.picVectorBase(VmFd.PIC_MASTER), "KVM creates the PICs with base 0");
+            assertEquals(0, vm.picVectorBase(VmFd.PIC_SLAVE));
+            vm.setPicVectorBase(VmFd.PIC_MASTER, 0x08);
+            vm.setPicVectorBase(VmFd.PIC_SLAVE, 0x70);
+            assertEquals(0x08, vm.picVectorBase(VmFd.PIC_MASTER));
+            assertEquals(0x70, vm.picVectorBase(VmFd.PIC_SLAVE), "each chip its own");
+            assertThrows(IllegalArgumentException.class, () -> vm.setPicVectorBase(VmFd.PIC_MASTER, 0x73));
+            assertThrows(IllegalArgumentException.class, () -> vm.picVectorBase(2), "chip 2 is the IOAPIC");
+        }
+    }
+
+    @Test
     void capabilitiesJvmmReliesOnArePresent() {
         try (Kvm kvm = Kvm.open(); VmFd vm = kvm.createVm()) {
             for (Capability c : new Capability[] {Capability.USER_MEMORY, Capability.IMMEDIATE_EXIT,

@@ -9,8 +9,11 @@ import org.jvmm.core.irq.InterruptLine;
  * The interrupt part of QEMU's {@code pc-testdev}: ports 0x2000-0x2017, one per interrupt line 0-23 (the
  * IOAPIC's pins; lines below 16 also reach the PIC). A one-byte write of {@code v} to port 0x2000 +
  * {@code n} raises line {@code n} if {@code v} is not 0 and lowers it otherwise, so a guest drives
- * level- and edge-triggered inputs as it likes (kvm-unit-tests' ioapic test does). Wider writes are
- * dropped, as QEMU accepts only bytes; reads are all ones.
+ * level- and edge-triggered inputs as it likes (kvm-unit-tests' ioapic test does). A wider write is
+ * taken byte by byte, byte k for port 0x2000 + {@code n} + k (bytes past line 23 dropped): QEMU's port
+ * dispatch splits an access wider than a region takes (this one takes bytes only) into byte accesses
+ * at consecutive ports, and kvm-unit-tests' realmode test raises line 11 with a 4-byte {@code outl}.
+ * Reads are all ones.
  */
 public final class TestDevIrqLines implements BusDevice {
 
@@ -38,13 +41,16 @@ public final class TestDevIrqLines implements BusDevice {
 
     @Override
     public void write(long offset, int size, long value) {
-        if (size != 1 || offset < 0 || offset >= LINES) {
+        if (size < 1 || size > 8 || offset < 0 || offset >= LINES) {
             return;
         }
-        if ((value & 0xff) != 0) {
-            lines[(int) offset].raise();
-        } else {
-            lines[(int) offset].lower();
+        int last = (int) Math.min(LINES - 1, offset + size - 1);
+        for (int line = (int) offset; line <= last; line++) {
+            if (((value >>> (8 * (line - offset))) & 0xff) != 0) {
+                lines[line].raise();
+            } else {
+                lines[line].lower();
+            }
         }
     }
 

@@ -84,10 +84,24 @@ class TestDevTest {
         pio.write(0x200e, 1, 0);
         pio.write(0x2017, 1, 0x80);
         pio.write(0x2000, 1, 0x100);
-        pio.write(0x2001, 2, 1);
-        pio.write(0x2001, 4, 1);
-        assertEquals(List.of("+14", "-14", "+23", "-0"), irqs, "byte writes only; 0x100 is 0 in a byte");
+        assertEquals(List.of("+14", "-14", "+23", "-0"), irqs, "0x100 is 0 in a byte");
         assertEquals(0xff, pio.read(0x2000, 1));
+    }
+
+    @Test
+    void aWideIrqWriteIsByteWritesToConsecutiveLines() {
+        pio.write(0x200b, 4, 1);
+        assertEquals(List.of("+11", "-12", "-13", "-14"), irqs, "realmode.c's outl to 0x200b, as QEMU splits it");
+        irqs.clear();
+        pio.write(0x2001, 2, 0x0100);
+        assertEquals(List.of("-1", "+2"), irqs);
+        irqs.clear();
+        pio.write(0x2016, 4, 0x0101_0101L);
+        assertEquals(List.of("+22", "+23"), irqs, "bytes past line 23 dropped");
+        irqs.clear();
+        pio.write(0x2000, 0, 1);
+        pio.write(0x2000, 16, 1);
+        assertEquals(List.of(), irqs, "no width 0 or above 8");
         assertThrows(IllegalArgumentException.class, () -> new TestDevIrqLines(List.of(InterruptLine.NONE)));
     }
 

@@ -41,6 +41,10 @@ public final class KvmIoctls {
     public static final long IRQ_LINE = iow(KVMIO, 0x61, KvmLayouts.IRQ_LEVEL.byteSize());
     /** KVM_IRQFD (VM). */
     public static final long IRQFD = iow(KVMIO, 0x76, KvmLayouts.IRQFD.byteSize());
+    /** KVM_GET_IRQCHIP (VM). */
+    public static final long GET_IRQCHIP = iowr(KVMIO, 0x62, KvmLayouts.IRQCHIP.byteSize());
+    /** KVM_SET_IRQCHIP (VM; _IOR in the header, though it writes). */
+    public static final long SET_IRQCHIP = ior(KVMIO, 0x63, KvmLayouts.IRQCHIP.byteSize());
     /** KVM_CREATE_PIT2 (VM). */
     public static final long CREATE_PIT2 = iow(KVMIO, 0x77, KvmLayouts.PIT_CONFIG.byteSize());
     /** KVM_IOEVENTFD (VM). */

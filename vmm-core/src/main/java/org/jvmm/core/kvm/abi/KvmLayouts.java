@@ -104,6 +104,17 @@ public final class KvmLayouts {
     /** struct kvm_cpuid2, the header before the entries. */
     public static final StructLayout CPUID2 = structLayout(u32("nent"), u32("padding")).withName("kvm_cpuid2");
 
+    /** struct kvm_pic_state: one 8259's registers and initialisation state, a byte each. */
+    public static final StructLayout PIC_STATE = structLayout(
+            u8("last_irr"), u8("irr"), u8("imr"), u8("isr"), u8("priority_add"), u8("irq_base"), u8("read_reg_select"),
+            u8("poll"), u8("special_mask"), u8("init_state"), u8("auto_eoi"), u8("rotate_on_auto_eoi"),
+            u8("special_fully_nested_mode"), u8("init4"), u8("elcr"), u8("elcr_mask")).withName("kvm_pic_state");
+
+    /** struct kvm_irqchip: chip 0 is the master PIC, 1 the slave, 2 the IOAPIC (512 bytes of state each at most). */
+    public static final StructLayout IRQCHIP = structLayout(u32("chip_id"), u32("pad"),
+            unionLayout(sequenceLayout(512, JAVA_BYTE).withName("dummy"), PIC_STATE.withName("pic")).withName("chip"))
+            .withName("kvm_irqchip");
+
     /** struct kvm_lapic_state. */
     public static final StructLayout LAPIC_STATE = structLayout(sequenceLayout(1024, JAVA_BYTE).withName("regs"))
             .withName("kvm_lapic_state");
