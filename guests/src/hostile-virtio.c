@@ -859,6 +859,12 @@ static int attack_race(unsigned a)
             memset((void *)(uintptr_t)d, 0, 4096);
             memset((void *)(uintptr_t)av, 0, 4096);
             memset((void *)(uintptr_t)u, 0, 4096);
+            /* A zeroed descriptor points at guest-physical 0, and vCPU 1 links any descriptor into a
+             * chain and gives it any length and the write flag: the device would then write over the
+             * first 64 KiB of RAM (jvmm's GDT, the parameter block, the page tables), as the guest told
+             * it to, and both vCPUs triple-faulted now and then. Every descriptor starts in scratch. */
+            for (unsigned i = 0; i < QSIZE; i++)
+                ((struct virtq_desc *)(uintptr_t)d)[i].addr = race_good;
             /* Not try_queue: it disables the queue again, and a queue disabled forgets its areas. */
             wr(VMMIO_QUEUE_SEL, qindex);
             wr(VMMIO_QUEUE_NUM, QSIZE);
