@@ -29,6 +29,30 @@
 
     .code64
 
+/* The caller-saved registers of the C calling convention, around a call into kernel C code. */
+.macro save_caller_saved
+    push %rax
+    push %rcx
+    push %rdx
+    push %rsi
+    push %rdi
+    push %r8
+    push %r9
+    push %r10
+    push %r11
+.endm
+.macro restore_caller_saved
+    pop %r11
+    pop %r10
+    pop %r9
+    pop %r8
+    pop %rdi
+    pop %rsi
+    pop %rdx
+    pop %rcx
+    pop %rax
+.endm
+
 /* ------------------------------------------------------------------ entry at LOAD_ADDR */
     .section .entry, "ax"
     .globl _start
@@ -166,28 +190,12 @@ exc_common:
     /* A #GP in ring 3 may be port I/O that a PVM host refuses despite IOPL 3: emulate_user_io
      * (kernel.c) does it in ring 0 and steps over it. 9 pushes on the CPU's 7 words leave rsp
      * 16-byte aligned for the call. */
-    push %rax
-    push %rcx
-    push %rdx
-    push %rsi
-    push %rdi
-    push %r8
-    push %r9
-    push %r10
-    push %r11
+    save_caller_saved
     mov %rsp, %rdi
     cld
     call emulate_user_io
-    pop %r11
-    pop %r10
-    pop %r9
-    pop %r8
-    pop %rdi
-    pop %rsi
-    pop %rdx
-    pop %rcx
-    test %eax, %eax
-    pop %rax
+    test %eax, %eax                       /* the pops keep the flags */
+    restore_caller_saved
     jz 1f
     add $16, %rsp                         /* vector and error code */
     iretq
@@ -212,29 +220,13 @@ exc_common:
 /* Device interrupts: save the caller-saved registers and call irq_dispatch(irq) (kernel.c).
  * Stack alignment: the CPU aligns rsp to 16 and pushes 5 words, the stub 1, we push 9 + 1 pad. */
 irq_common:
-    push %rax
-    push %rcx
-    push %rdx
-    push %rsi
-    push %rdi
-    push %r8
-    push %r9
-    push %r10
-    push %r11
+    save_caller_saved
     mov 72(%rsp), %rdi
     sub $8, %rsp
     cld
     call irq_dispatch
     add $8, %rsp
-    pop %r11
-    pop %r10
-    pop %r9
-    pop %r8
-    pop %rdi
-    pop %rsi
-    pop %rdx
-    pop %rcx
-    pop %rax
+    restore_caller_saved
     add $8, %rsp
     iretq
 
