@@ -1,16 +1,13 @@
 package org.jvmm.gdb;
 
+import static org.jvmm.gdb.testing.GdbBatch.assertContains;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import org.jvmm.gdb.testing.FakeTarget;
+import org.jvmm.gdb.testing.GdbBatch;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -18,8 +15,6 @@ import org.junit.jupiter.api.Test;
  * without {@code set architecture} and speaks the stub's dialect, from connect to detach.
  */
 class RealGdbTest {
-
-    private static final Path GDB = Path.of("/usr/bin/gdb");
 
     /**
      * The fake's program: vCPU 0 runs two nops, a store of al to 0x300000, two nops and a spin;
@@ -33,46 +28,7 @@ class RealGdbTest {
     private static final Path ROOT = Path.of(System.getenv().getOrDefault("JVMM_REPO_ROOT", "..")).toAbsolutePath().normalize();
 
     private static String gdb(String address, List<String> commands) throws Exception {
-        return gdb(address, commands, null, List.of());
-    }
-
-    /**
-     * Runs gdb's batch mode.
-     *
-     * @param interruptWhen if not null, SIGINT to gdb (a user's Ctrl-C) once this says so
-     * @param arguments     gdb's arguments before the commands (an ELF to debug)
-     */
-    private static String gdb(String address, List<String> commands, BooleanSupplier interruptWhen,
-                              List<String> arguments) throws Exception {
-        if ("true".equals(System.getenv("CI")) && !Files.isExecutable(GDB)) {
-            throw new IllegalStateException("CI=true but " + GDB + " is missing (apt-get install gdb)");
-        }
-        assumeTrue(Files.isExecutable(GDB), GDB + " is needed");
-        List<String> command = new ArrayList<>(List.of(GDB.toString(), "-batch", "-nx"));
-        command.addAll(arguments);
-        command.addAll(List.of("-ex", "set pagination off", "-ex", "set confirm off", "-ex", "target remote " + address));
-        for (String c : commands) {
-            command.add("-ex");
-            command.add(c);
-        }
-        Process gdb = new ProcessBuilder(command).redirectErrorStream(true).start();
-        gdb.getOutputStream().close();
-        if (interruptWhen != null) {
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-            while (!interruptWhen.getAsBoolean() && System.nanoTime() < deadline) {
-                Thread.sleep(20);
-            }
-            new ProcessBuilder("kill", "-INT", Long.toString(gdb.pid())).inheritIO().start().waitFor();
-        }
-        String output = new String(gdb.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(gdb.waitFor(60, TimeUnit.SECONDS), "gdb did not finish:\n" + output);
-        return output;
-    }
-
-    private static void assertContains(String output, String... expected) {
-        for (String e : expected) {
-            assertTrue(output.contains(e), "expected '" + e + "' in gdb's output:\n" + output);
-        }
+        return GdbBatch.run(null, address, commands);
     }
 
     @Test
@@ -135,7 +91,7 @@ class RealGdbTest {
         FakeTarget target = program().poke(FakeTarget.CODE + 0x20, 0xa0, 0x00, 0x00, 0x30, 0, 0, 0, 0, 0, 0x90, 0xeb, 0xfe);
         try (GdbServer server = GdbServer.start(GdbAddress.parse("tcp:127.0.0.1:0", false), target, List.of())) {
             String address = server.boundAddress().substring("tcp:".length());
-            String out = gdb(address, List.of(
+            String out = GdbBatch.run(null, address, List.of(
                     "break *0x20000b",
                     "continue",
                     "info registers rip",
@@ -146,7 +102,7 @@ class RealGdbTest {
                     "rwatch *(char *) 0x300000",
                     "continue",
                     "info registers rip",
-                    "kill"), () -> target.resumes() >= 2 && target.running(), List.of());
+                    "kill"), () -> target.resumes() >= 2 && target.running());
             assertContains(out,
                     "Breakpoint 1 at 0x20000b",
                     "Thread 1 \"vCPU 0\" hit Breakpoint 1, 0x000000000020000b in ?? ()",
@@ -173,7 +129,7 @@ class RealGdbTest {
         target.code(bytes);
         try (GdbServer server = GdbServer.start(GdbAddress.parse("tcp:127.0.0.1:0", false), target, List.of())) {
             String address = server.boundAddress().substring("tcp:".length());
-            String out = gdb(address, List.of(
+            String out = GdbBatch.run(guests.resolve("bin/hello.elf"), address, List.of(
                     "directory " + guests,
                     "info address guest_main",
                     "hbreak guest_main",
@@ -181,7 +137,7 @@ class RealGdbTest {
                     "info symbol $pc",
                     "x/8xb guest_main",
                     "frame",
-                    "detach"), null, List.of(guests.resolve("bin/hello.elf").toString()));
+                    "detach"));
             java.util.regex.Matcher at = java.util.regex.Pattern
                     .compile("Symbol \"guest_main\" is a function at address 0x([0-9a-f]+)\\.").matcher(out);
             assertTrue(at.find(), out);
