@@ -26,8 +26,9 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * The cost of one cheap ioctl downcall: through the project's sys layer with errno capture
- * ({@link Libc#ioctl(CallState, int, long, long)}), through it without capture
- * ({@link Libc#ioctlNoErrno}), and the raw downcall built here ({@code raw*}, the baselines; results_md.py pairs {@code rawX} with {@code x}).
+ * ({@link Libc#ioctl(CallState, int, long, long)}, which makes every system call through glibc's
+ * {@code syscall}), and raw {@code ioctl} downcalls built here ({@code raw*}, the baselines;
+ * results_md.py pairs {@code rawX} with {@code x}).
  * The call is {@code ioctl(-1, 0, 0)}, which the kernel fails at once with EBADF: it needs no
  * {@code /dev/kvm} and is about as cheap as {@code KVM_CHECK_EXTENSION} (a syscall that does
  * almost nothing). On a KVM host the same shape with the /dev/kvm fd would be the issue's
@@ -85,12 +86,6 @@ public class FfmCallBenchmark {
     public int ioctlErrno() {
         int result = Libc.ioctl(state, BAD_FD, 0, 0);
         return result == -1 ? state.errno() : result;
-    }
-
-    /** The sys layer without errno capture. */
-    @Benchmark
-    public int ioctlNoErrno() {
-        return Libc.ioctlNoErrno(BAD_FD, 0, 0);
     }
 
     /** Baseline: the raw downcall handle with errno capture, no wrapper. */

@@ -1,6 +1,5 @@
 package org.jvmm.core.sys;
 
-import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 import java.lang.foreign.FunctionDescriptor;
@@ -15,10 +14,12 @@ import org.jvmm.bench.CReference;
  */
 public final class BenchCalls {
 
-    /** int jvmm_bench_run_noop(int fd, unsigned long request, ...): returns 0 at once. */
+    /** long jvmm_bench_run_noop(long number, ...): returns 0 at once; shaped like Libc's syscall downcall. */
     private static final MethodHandle NOOP = Linker.nativeLinker().downcallHandle(CReference.symbol("jvmm_bench_run_noop"),
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG),
-            Linker.Option.captureCallState("errno"), Linker.Option.firstVariadicArg(2));
+            FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG),
+            Linker.Option.captureCallState("errno"), Linker.Option.firstVariadicArg(1));
+    /** x86-64's ioctl system call number, passed as {@link Libc#ioctl(CallState, int, long, long)} passes it. */
+    private static final long SYS_IOCTL = 16;
 
     private BenchCalls() {}
 
@@ -33,7 +34,7 @@ public final class BenchCalls {
      */
     public static int noop(CallState state, int fd, long request, long arg) {
         try {
-            return (int) NOOP.invokeExact(state.segment(), fd, request, arg);
+            return (int) (long) NOOP.invokeExact(state.segment(), SYS_IOCTL, (long) fd, request, arg, 0L, 0L, 0L);
         } catch (Throwable t) {
             throw new IllegalStateException(t);
         }

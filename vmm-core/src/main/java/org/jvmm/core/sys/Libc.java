@@ -7,20 +7,31 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SymbolLookup;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
+import java.lang.ref.Reference;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 /**
- * The libc calls jvmm makes, as downcall handles resolved once. Calls that can fail take a
- * {@link CallState} that captures errno for the calling thread, and return the raw result; callers
- * check it with {@link CallState#check}. Nothing here allocates on the call itself.
+ * The system calls jvmm makes, and the few libc functions it needs besides. Calls that can fail
+ * take a {@link CallState} that captures errno for the calling thread, and return the raw result;
+ * callers check it with {@link CallState#check}. Nothing here allocates on the call itself.
  *
- * <p>Each handle lives in a holder class of its own, created on the first call: linking a
- * downcall generates code, tens of milliseconds each on a cold JVM (far more under emulation), and
- * a run reaches its first {@code KVM_RUN} needing a third of them. A holder's field is still a
- * {@code static final} constant to the JIT, so the calls inline as before.
+ * <p>Every system call goes through one downcall, glibc's {@code long syscall(long number, ...)}
+ * with six {@code long} arguments, pointers passed as their addresses. Linking a downcall generates
+ * code for its shape (a stub class and a dozen lambda forms, 5-10 ms each on a cold JVM, far more
+ * under emulation, and none of it kept by the AOT cache): one shape for {@code open}, {@code ioctl},
+ * {@code mmap} and the rest links once, where a handle per function linked twelve times before the
+ * first {@code KVM_RUN}. The hot call, {@code ioctl(vcpu, KVM_RUN, 0)}, pays four more zeroed
+ * registers for it. The system call numbers are x86-64's, like the rest of jvmm.
+ *
+ * <p>A pointer argument must be native memory that the caller keeps alive for the call (all of
+ * jvmm's are allocated by the calling code's own arena); {@link #address} refuses heap segments,
+ * whose {@code address()} is an offset, not a pointer. The libc functions that are not system calls
+ * ({@code strerror} and the terminal's {@code tcgetattr}, {@code tcsetattr}, {@code cfmakeraw}) have
+ * handles of their own, each linked on its first call by a holder class: none of them runs before
+ * the first {@code KVM_RUN} of a run without a terminal.
  */
 @SuppressWarnings("restricted")
 public final class Libc {
@@ -29,91 +40,15 @@ public final class Libc {
     private static final SymbolLookup LOOKUP = LINKER.defaultLookup();
     private static final Linker.Option ERRNO = Linker.Option.captureCallState("errno");
 
-    // open(const char *, int, ...) and ioctl(int, unsigned long, ...) are variadic.
-
-    private static final class OpenCall {
-        static final MethodHandle HANDLE = downcall("open",
-                FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT), ERRNO, Linker.Option.firstVariadicArg(2));
-    }
-
-    private static final class CloseCall {
-        static final MethodHandle HANDLE = downcall("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT), ERRNO);
-    }
-
-    private static final class IoctlLongCall {
-        static final MethodHandle HANDLE = downcall("ioctl",
-                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG), ERRNO, Linker.Option.firstVariadicArg(2));
-    }
-
-    private static final class IoctlPtrCall {
-        static final MethodHandle HANDLE = downcall("ioctl",
-                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS), ERRNO, Linker.Option.firstVariadicArg(2));
-    }
-
-    private static final class IoctlLongNoErrnoCall {
-        static final MethodHandle HANDLE = downcall("ioctl",
-                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG), Linker.Option.firstVariadicArg(2));
-    }
-
-    private static final class MmapCall {
-        static final MethodHandle HANDLE = downcall("mmap",
-                FunctionDescriptor.of(ADDRESS, ADDRESS, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG), ERRNO);
-    }
-
-    private static final class MunmapCall {
-        static final MethodHandle HANDLE = downcall("munmap",
-                FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG), ERRNO);
-    }
-
-    private static final class EventfdCall {
-        static final MethodHandle HANDLE = downcall("eventfd",
-                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT), ERRNO);
-    }
-
-    private static final class ReadCall {
-        static final MethodHandle HANDLE = downcall("read",
-                FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG), ERRNO);
-    }
-
-    private static final class WriteCall {
-        static final MethodHandle HANDLE = downcall("write",
-                FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG), ERRNO);
-    }
-
-    private static final class PreadCall {
-        static final MethodHandle HANDLE = downcall("pread",
-                FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG), ERRNO);
+    /** long syscall(long number, ...): variadic after the number; every argument a long. */
+    private static final class SyscallCall {
+        static final MethodHandle HANDLE = downcall("syscall", FunctionDescriptor.of(JAVA_LONG,
+                JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG),
+                ERRNO, Linker.Option.firstVariadicArg(1));
     }
 
     private static final class StrerrorCall {
         static final MethodHandle HANDLE = downcall("strerror", FunctionDescriptor.of(ADDRESS, JAVA_INT));
-    }
-
-    private static final class GettidCall {
-        static final MethodHandle HANDLE = downcall("gettid", FunctionDescriptor.of(JAVA_INT));
-    }
-
-    private static final class GetpidCall {
-        static final MethodHandle HANDLE = downcall("getpid", FunctionDescriptor.of(JAVA_INT));
-    }
-
-    private static final class TgkillCall {
-        static final MethodHandle HANDLE = downcall("tgkill",
-                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT), ERRNO);
-    }
-
-    private static final class PthreadSigmaskCall {
-        static final MethodHandle HANDLE = downcall("pthread_sigmask",
-                FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS));
-    }
-
-    private static final class SigtimedwaitCall {
-        static final MethodHandle HANDLE = downcall("sigtimedwait",
-                FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS), ERRNO);
-    }
-
-    private static final class IsattyCall {
-        static final MethodHandle HANDLE = downcall("isatty", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
     }
 
     private static final class TcgetattrCall {
@@ -129,6 +64,28 @@ public final class Libc {
     private static final class CfmakerawCall {
         static final MethodHandle HANDLE = downcall("cfmakeraw", FunctionDescriptor.ofVoid(ADDRESS));
     }
+
+    // x86-64 system call numbers (asm/unistd_64.h).
+    private static final long SYS_READ = 0;
+    private static final long SYS_WRITE = 1;
+    private static final long SYS_CLOSE = 3;
+    private static final long SYS_MMAP = 9;
+    private static final long SYS_MUNMAP = 11;
+    private static final long SYS_RT_SIGPROCMASK = 14;
+    private static final long SYS_IOCTL = 16;
+    private static final long SYS_PREAD64 = 17;
+    private static final long SYS_GETPID = 39;
+    private static final long SYS_RT_SIGTIMEDWAIT = 128;
+    private static final long SYS_GETTID = 186;
+    private static final long SYS_TGKILL = 234;
+    private static final long SYS_OPENAT = 257;
+    private static final long SYS_EVENTFD2 = 290;
+    /** openat(2)'s directory argument for "relative to the working directory", as open(2). */
+    private static final long AT_FDCWD = -100;
+    /** ioctl(2) request: read a terminal's attributes (what isatty(3) asks). */
+    private static final long TCGETS = 0x5401;
+    /** Bytes of the kernel's struct termios that TCGETS writes (36 on x86-64), rounded up. */
+    private static final long KERNEL_TERMIOS_SIZE = 64;
 
     /** open(2) flag: read and write. */
     public static final int O_RDWR = 2;
@@ -175,8 +132,31 @@ public final class Libc {
         return LINKER.downcallHandle(symbol, descriptor, options);
     }
 
+    /** The one system call downcall: the result, or -1 with errno in {@code state}. */
+    private static long syscall(CallState state, long number, long a, long b, long c, long d, long e, long f) {
+        try {
+            return (long) SyscallCall.HANDLE.invokeExact(state.segment(), number, a, b, c, d, e, f);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
     /**
-     * open(2).
+     * The address of native memory, for a pointer argument. The caller keeps {@code segment}
+     * reachable until the call returns ({@link Reference#reachabilityFence}), so that an
+     * automatic arena cannot free it during the call.
+     *
+     * @throws IllegalArgumentException for a heap segment, which has no fixed address
+     */
+    static long address(MemorySegment segment) {
+        if (!segment.isNative()) {
+            throw new IllegalArgumentException("a system call needs native memory, not " + segment);
+        }
+        return segment.address();
+    }
+
+    /**
+     * open(2), as openat(2) relative to the working directory.
      *
      * @param state errno capture of the calling thread
      * @param path  NUL-terminated path
@@ -184,11 +164,9 @@ public final class Libc {
      * @return the fd, or -1
      */
     public static int open(CallState state, MemorySegment path, int flags) {
-        try {
-            return (int) OpenCall.HANDLE.invokeExact(state.segment(), path, flags, 0);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        long fd = syscall(state, SYS_OPENAT, AT_FDCWD, address(path), flags, 0, 0, 0);
+        Reference.reachabilityFence(path);
+        return (int) fd;
     }
 
     /**
@@ -199,11 +177,7 @@ public final class Libc {
      * @return 0 or -1
      */
     public static int close(CallState state, int fd) {
-        try {
-            return (int) CloseCall.HANDLE.invokeExact(state.segment(), fd);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        return (int) syscall(state, SYS_CLOSE, fd, 0, 0, 0, 0, 0);
     }
 
     /**
@@ -216,11 +190,7 @@ public final class Libc {
      * @return the result, or -1
      */
     public static int ioctl(CallState state, int fd, long request, long arg) {
-        try {
-            return (int) IoctlLongCall.HANDLE.invokeExact(state.segment(), fd, request, arg);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        return (int) syscall(state, SYS_IOCTL, fd, request, arg, 0, 0, 0);
     }
 
     /**
@@ -233,32 +203,13 @@ public final class Libc {
      * @return the result, or -1
      */
     public static int ioctl(CallState state, int fd, long request, MemorySegment arg) {
-        try {
-            return (int) IoctlPtrCall.HANDLE.invokeExact(state.segment(), fd, request, arg);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        int result = (int) syscall(state, SYS_IOCTL, fd, request, address(arg), 0, 0, 0);
+        Reference.reachabilityFence(arg);
+        return result;
     }
 
     /**
-     * ioctl(2) with an integer argument and no errno capture: the baseline the benchmarks compare
-     * the captured call against.
-     *
-     * @param fd      the fd
-     * @param request the request number
-     * @param arg     the argument
-     * @return the result, or -1
-     */
-    public static int ioctlNoErrno(int fd, long request, long arg) {
-        try {
-            return (int) IoctlLongNoErrnoCall.HANDLE.invokeExact(fd, request, arg);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
-    }
-
-    /**
-     * mmap(2).
+     * mmap(2) at an address the kernel chooses.
      *
      * @param state  errno capture of the calling thread
      * @param length bytes to map
@@ -269,11 +220,7 @@ public final class Libc {
      * @return the address as a zero-length segment; {@code MAP_FAILED} is address -1
      */
     public static MemorySegment mmap(CallState state, long length, int prot, int flags, int fd, long offset) {
-        try {
-            return (MemorySegment) MmapCall.HANDLE.invokeExact(state.segment(), MemorySegment.NULL, length, prot, flags, fd, offset);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        return MemorySegment.ofAddress(syscall(state, SYS_MMAP, 0, length, prot, flags, fd, offset));
     }
 
     /**
@@ -285,15 +232,11 @@ public final class Libc {
      * @return 0 or -1
      */
     public static int munmap(CallState state, MemorySegment address, long length) {
-        try {
-            return (int) MunmapCall.HANDLE.invokeExact(state.segment(), address, length);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        return (int) syscall(state, SYS_MUNMAP, address(address), length, 0, 0, 0, 0);
     }
 
     /**
-     * eventfd(2).
+     * eventfd(2), as eventfd2.
      *
      * @param state   errno capture of the calling thread
      * @param initial initial counter value
@@ -301,11 +244,7 @@ public final class Libc {
      * @return the fd, or -1
      */
     public static int eventfd(CallState state, int initial, int flags) {
-        try {
-            return (int) EventfdCall.HANDLE.invokeExact(state.segment(), initial, flags);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        return (int) syscall(state, SYS_EVENTFD2, Integer.toUnsignedLong(initial), flags, 0, 0, 0, 0);
     }
 
     /**
@@ -313,16 +252,14 @@ public final class Libc {
      *
      * @param state  errno capture of the calling thread
      * @param fd     the fd
-     * @param buffer where the bytes go
+     * @param buffer where the bytes go; at least {@code count} bytes
      * @param count  bytes to read at most
      * @return bytes read, or -1
      */
     public static long read(CallState state, int fd, MemorySegment buffer, long count) {
-        try {
-            return (long) ReadCall.HANDLE.invokeExact(state.segment(), fd, buffer, count);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        long n = syscall(state, SYS_READ, fd, address(checkedBuffer(buffer, count)), count, 0, 0, 0);
+        Reference.reachabilityFence(buffer);
+        return n;
     }
 
     /**
@@ -330,16 +267,14 @@ public final class Libc {
      *
      * @param state  errno capture of the calling thread
      * @param fd     the fd
-     * @param buffer the bytes
+     * @param buffer the bytes; at least {@code count} of them
      * @param count  bytes to write
      * @return bytes written, or -1
      */
     public static long write(CallState state, int fd, MemorySegment buffer, long count) {
-        try {
-            return (long) WriteCall.HANDLE.invokeExact(state.segment(), fd, buffer, count);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        long n = syscall(state, SYS_WRITE, fd, address(checkedBuffer(buffer, count)), count, 0, 0, 0);
+        Reference.reachabilityFence(buffer);
+        return n;
     }
 
     /**
@@ -347,16 +282,89 @@ public final class Libc {
      *
      * @param state  errno capture of the calling thread
      * @param fd     the fd
-     * @param buffer where the bytes go
+     * @param buffer where the bytes go; at least {@code count} bytes
      * @param count  bytes to read at most
      * @param offset file offset
      * @return bytes read, or -1
      */
     public static long pread(CallState state, int fd, MemorySegment buffer, long count, long offset) {
-        try {
-            return (long) PreadCall.HANDLE.invokeExact(state.segment(), fd, buffer, count, offset);
-        } catch (Throwable t) {
-            throw rethrow(t);
+        long n = syscall(state, SYS_PREAD64, fd, address(checkedBuffer(buffer, count)), count, offset, 0, 0);
+        Reference.reachabilityFence(buffer);
+        return n;
+    }
+
+    /** {@code buffer}, when it holds {@code count} bytes: the kernel would write past a shorter one. */
+    private static MemorySegment checkedBuffer(MemorySegment buffer, long count) {
+        if (count < 0 || count > buffer.byteSize()) {
+            throw new IndexOutOfBoundsException("count " + count + " for a buffer of " + buffer.byteSize() + " bytes");
+        }
+        return buffer;
+    }
+
+    /** {@return the calling thread's kernel thread id} */
+    public static int gettid() {
+        return (int) syscall(CallState.current(), SYS_GETTID, 0, 0, 0, 0, 0, 0);
+    }
+
+    /** {@return the process id} */
+    public static int getpid() {
+        return (int) syscall(CallState.current(), SYS_GETPID, 0, 0, 0, 0, 0, 0);
+    }
+
+    /**
+     * tgkill(2): sends a signal to one thread.
+     *
+     * @param state  errno capture of the calling thread
+     * @param tgid   process id
+     * @param tid    thread id
+     * @param signal signal number
+     * @return 0 or -1
+     */
+    public static int tgkill(CallState state, int tgid, int tid, int signal) {
+        return (int) syscall(state, SYS_TGKILL, tgid, tid, signal, 0, 0, 0);
+    }
+
+    /**
+     * pthread_sigmask(3), as the rt_sigprocmask(2) it makes for the calling thread (glibc adds only
+     * a guard for its own two internal signals, which jvmm never names).
+     *
+     * @param how      SIG_BLOCK, SIG_UNBLOCK or SIG_SETMASK
+     * @param set      the set (a sigset_t of which the kernel reads 64 signals), or NULL
+     * @param previous where the old mask goes, or NULL
+     * @return 0 or an error number
+     */
+    public static int pthreadSigmask(int how, MemorySegment set, MemorySegment previous) {
+        CallState state = CallState.current();
+        long result = syscall(state, SYS_RT_SIGPROCMASK, how, address(set), address(previous), KERNEL_SIGSET_SIZE, 0, 0);
+        Reference.reachabilityFence(set);
+        Reference.reachabilityFence(previous);
+        return result == -1 ? state.errno() : 0;
+    }
+
+    /**
+     * sigtimedwait(2), as rt_sigtimedwait.
+     *
+     * @param state   errno capture of the calling thread
+     * @param set     signals to wait for
+     * @param timeout a struct timespec, or NULL to wait forever
+     * @return the signal taken, or -1
+     */
+    public static int sigtimedwait(CallState state, MemorySegment set, MemorySegment timeout) {
+        int signal = (int) syscall(state, SYS_RT_SIGTIMEDWAIT, address(set), 0, address(timeout), KERNEL_SIGSET_SIZE, 0, 0);
+        Reference.reachabilityFence(set);
+        Reference.reachabilityFence(timeout);
+        return signal;
+    }
+
+    /**
+     * isatty(3): whether the terminal ioctl TCGETS succeeds on {@code fd}, as glibc asks.
+     *
+     * @param fd the fd
+     * @return 1 if it is a terminal, else 0
+     */
+    public static int isatty(int fd) {
+        try (Arena arena = Arena.ofConfined()) {
+            return ioctl(CallState.current(), fd, TCGETS, arena.allocate(KERNEL_TERMIOS_SIZE, 8)) == 0 ? 1 : 0;
         }
     }
 
@@ -370,87 +378,6 @@ public final class Libc {
         try {
             MemorySegment text = (MemorySegment) StrerrorCall.HANDLE.invokeExact(errno);
             return text.reinterpret(256).getString(0);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
-    }
-
-    /** {@return the calling thread's kernel thread id} */
-    public static int gettid() {
-        try {
-            return (int) GettidCall.HANDLE.invokeExact();
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
-    }
-
-    /** {@return the process id} */
-    public static int getpid() {
-        try {
-            return (int) GetpidCall.HANDLE.invokeExact();
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
-    }
-
-    /**
-     * tgkill(2): sends a signal to one thread.
-     *
-     * @param state  errno capture of the calling thread
-     * @param tgid   process id
-     * @param tid    thread id
-     * @param signal signal number
-     * @return 0 or -1
-     */
-    public static int tgkill(CallState state, int tgid, int tid, int signal) {
-        try {
-            return (int) TgkillCall.HANDLE.invokeExact(state.segment(), tgid, tid, signal);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
-    }
-
-    /**
-     * pthread_sigmask(3).
-     *
-     * @param how      SIG_BLOCK, SIG_UNBLOCK or SIG_SETMASK
-     * @param set      the set, or NULL
-     * @param previous where the old mask goes, or NULL
-     * @return 0 or an error number
-     */
-    public static int pthreadSigmask(int how, MemorySegment set, MemorySegment previous) {
-        try {
-            return (int) PthreadSigmaskCall.HANDLE.invokeExact(how, set, previous);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
-    }
-
-    /**
-     * sigtimedwait(2).
-     *
-     * @param state   errno capture of the calling thread
-     * @param set     signals to wait for
-     * @param timeout a struct timespec, or NULL to wait forever
-     * @return the signal taken, or -1
-     */
-    public static int sigtimedwait(CallState state, MemorySegment set, MemorySegment timeout) {
-        try {
-            return (int) SigtimedwaitCall.HANDLE.invokeExact(state.segment(), set, MemorySegment.NULL, timeout);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
-    }
-
-    /**
-     * isatty(3).
-     *
-     * @param fd the fd
-     * @return 1 if it is a terminal, else 0
-     */
-    public static int isatty(int fd) {
-        try {
-            return (int) IsattyCall.HANDLE.invokeExact(fd);
         } catch (Throwable t) {
             throw rethrow(t);
         }
