@@ -14,7 +14,8 @@
 #   run: first KVM_RUN     when its vCPU was about to enter the guest,
 #   run: guest stop        when the guest's debug exit stopped it (all three reported by jvmm
 #                          itself, JVMM_STARTUP_REPORT=1, from the launcher's start),
-#   run: whole             and the whole command, as the shell sees it
+#   run: whole             and the whole command, as the shell sees it, from a run of its own
+#                          without the report (whose reading of /proc and formatting is not the user's)
 #   run, no AOT: whole     the same without the AOT cache (JVMM_AOT=0)
 #   run, default JVM: whole  the same with the JVM's default options instead of the launcher's lean
 #                          ones (JVMM_LEAN=0; with its own AOT cache)
@@ -47,23 +48,31 @@ ms() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", (b - a) * 1000 }'; }
 record() { echo "$2" >>"$work/$1"; }
 
 # The guest's EXIT_OK through the debug exit is status 1 ((0 << 1) | 1).
-run_hello() { # KIND ENV...: one ./jvmm run of hello, recording its whole time and jvmm's report
-  local kind="$1" t0 t1 rc=0 line
-  shift
-  t0=$EPOCHREALTIME
-  env "$@" JVMM_STARTUP_REPORT=1 ./jvmm run --payload "$hello" >"$work/out" 2>"$work/err" || rc=$?
-  t1=$EPOCHREALTIME
+hello_run() { # ENV...: one ./jvmm run of hello into $work/out and $work/err; fails the script unless EXIT_OK
+  local rc=0
+  env "$@" ./jvmm run --payload "$hello" >"$work/out" 2>"$work/err" || rc=$?
   if [ "$rc" != 1 ] || ! grep -q "Hello from a jvmm guest" "$work/out"; then
     cat "$work/out" "$work/err" >&2
     echo "startup: ./jvmm run of hello exited with $rc, not the guest's EXIT_OK (1)" >&2
     exit 1
   fi
-  record "$kind: whole" "$(ms "$t0" "$t1")"
+}
+
+# KIND ENV...: two runs of hello: one with jvmm's report for its instants, then one as a user runs it
+# for the whole time (the report's own work, reading smaps and formatting, is not the user's).
+run_hello() {
+  local kind="$1" t0 t1 line
+  shift
+  hello_run "$@" JVMM_STARTUP_REPORT=1
   line=$(grep '^jvmm-startup:' "$work/err" || true)
   for key in main cli first_run stop; do
     v=$(sed -n "s/.* ${key}_ms=\([0-9.]*\).*/\1/p" <<<"$line")
     [ -n "$v" ] && record "$kind: $key" "$v"
   done
+  t0=$EPOCHREALTIME
+  hello_run "$@"
+  t1=$EPOCHREALTIME
+  record "$kind: whole" "$(ms "$t0" "$t1")"
 }
 
 # Warm-up: file cache, and the AOT cache trained where this runs (with KVM, once).
