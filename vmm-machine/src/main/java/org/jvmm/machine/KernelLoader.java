@@ -1,9 +1,11 @@
 package org.jvmm.machine;
 
 import java.io.IOException;
-import java.nio.file.Files;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 import java.util.List;
 import org.jvmm.core.boot.BootException;
+import org.jvmm.core.boot.BootFile;
 import org.jvmm.core.boot.KernelFormat;
 import org.jvmm.core.boot.KernelImage;
 import org.jvmm.core.boot.MultibootKernel;
@@ -21,16 +23,19 @@ import org.jvmm.core.memory.GuestMemory;
 sealed interface KernelLoader permits LinuxLoader, MultibootLoader {
 
     /**
-     * Reads the file and tells its format, before anything touches KVM: a file that is not a kernel
-     * jvmm can boot is the caller's to fix.
+     * Maps the file and tells its format, before anything touches KVM: a file that is not a kernel
+     * jvmm can boot is the caller's to fix. The file is mapped, not read: its bytes go from the page
+     * cache into guest RAM at {@link #load}, never onto the Java heap, and the loader must not be
+     * asked to load once {@code file} is closed.
      *
      * @param config the kernel to boot
+     * @param file   owner of the file's mapping, open until {@link #load} has returned
      * @return the loader for its format
-     * @throws IOException            when the file cannot be read
+     * @throws IOException            when the file cannot be opened or mapped
      * @throws MachineConfigException naming the boot error when it is not a kernel jvmm can boot
      */
-    static KernelLoader read(KernelBoot config) throws IOException {
-        byte[] bytes = Files.readAllBytes(config.kernel());
+    static KernelLoader read(KernelBoot config, Arena file) throws IOException {
+        MemorySegment bytes = BootFile.map(config.kernel(), file);
         try {
             return switch (KernelFormat.detect(bytes)) {
                 case LINUX -> new LinuxLoader(config, KernelImage.parse(bytes));

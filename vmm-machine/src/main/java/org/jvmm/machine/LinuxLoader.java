@@ -1,11 +1,12 @@
 package org.jvmm.machine;
 
 import java.io.IOException;
-import java.nio.file.Files;
+import java.lang.foreign.Arena;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import org.jvmm.core.boot.BootCpu;
+import org.jvmm.core.boot.BootFile;
 import org.jvmm.core.boot.CommandLine;
 import org.jvmm.core.boot.Initrd;
 import org.jvmm.core.boot.KernelImage;
@@ -47,8 +48,12 @@ final class LinuxLoader implements KernelLoader {
     public void load(GuestMemory memory, int cpus, List<VirtioMmioSlot> slots) throws IOException {
         boot = new LinuxBoot(memory, cpus, MemoryMap.LINUX);
         kernel = boot.loadKernel(image);
-        Optional<Initrd> initrd = config.initrd() == null ? Optional.empty()
-                : Optional.of(boot.loadInitrd(Files.readAllBytes(config.initrd()), kernel));
+        Optional<Initrd> initrd = Optional.empty();
+        if (config.initrd() != null) {
+            try (Arena file = Arena.ofConfined()) {
+                initrd = Optional.of(boot.loadInitrd(BootFile.map(config.initrd(), file), kernel));
+            }
+        }
         long rsdp = config.acpi() ? boot.writeAcpi(slots).rsdp() : 0;
         CommandLine cmdline = CommandLine.forKernel(kernel).append(config.cmdline());
         if (!config.acpi()) {

@@ -1,6 +1,7 @@
 package org.jvmm.machine;
 
 import java.io.IOException;
+import java.lang.foreign.Arena;
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
@@ -102,32 +103,37 @@ public final class Machine implements AutoCloseable {
 
     private void assemble() throws IOException {
         devices = DeviceWiring.open(spec.devices(), resources);
-        KernelLoader kernelLoader = spec.boot() instanceof KernelBoot kernel ? KernelLoader.read(kernel) : null;
         RawLoader raw = spec.boot() instanceof RawPayload payload ? new RawLoader(payload, spec.irqchip()) : null;
+        KernelLoader kernelLoader;
+        Kvm kvm;
+        // A kernel file stays mapped until it is in guest RAM, and no longer.
+        try (Arena kernelFile = Arena.ofConfined()) {
+            kernelLoader = spec.boot() instanceof KernelBoot kernel ? KernelLoader.read(kernel, kernelFile) : null;
 
-        Kvm kvm = resources.add(Kvm.open(spec.kvmDevice()));
-        vm = resources.add(kvm.createVm());
-        if (kernelLoader != null) {
-            kernelLoader.configureVm(vm);
-        } else {
-            raw.configureVm(vm);
-        }
-        GuestRam ram = resources.add(GuestRam.allocate(spec.memory()));
-        vm.addRam(ram);
-        memory = ram.memory();
-
-        addLegacyDevices();
-        InterruptPaths interrupts = new InterruptPaths(vm, spec.irqchip(), resources, this::note);
-        notifies = new NotifyPaths(vm, resources, this::note, deviceThreadFaults);
-        devices.place(pio, mmio, memory, interrupts, notifies, spec.virtioObservers());
-        if (kernelLoader != null) {
-            kernelLoader.load(memory, spec.cpus(), devices.virtioSlots());
-            mmio.register("boot-timer", MemoryMap.BOOT_TIMER, new BootTimer(spec.events()));
-            if (kernelLoader instanceof MultibootLoader) {
-                CompatDevices.register(pio, mmio, vm, spec.memory(), spec.cpus());
+            kvm = resources.add(Kvm.open(spec.kvmDevice()));
+            vm = resources.add(kvm.createVm());
+            if (kernelLoader != null) {
+                kernelLoader.configureVm(vm);
+            } else {
+                raw.configureVm(vm);
             }
-        } else {
-            raw.load(memory, spec.memory(), spec.cpus(), devices.virtioSlots().size());
+            GuestRam ram = resources.add(GuestRam.allocate(spec.memory()));
+            vm.addRam(ram);
+            memory = ram.memory();
+
+            addLegacyDevices();
+            InterruptPaths interrupts = new InterruptPaths(vm, spec.irqchip(), resources, this::note);
+            notifies = new NotifyPaths(vm, resources, this::note, deviceThreadFaults);
+            devices.place(pio, mmio, memory, interrupts, notifies, spec.virtioObservers());
+            if (kernelLoader != null) {
+                kernelLoader.load(memory, spec.cpus(), devices.virtioSlots());
+                mmio.register("boot-timer", MemoryMap.BOOT_TIMER, new BootTimer(spec.events()));
+                if (kernelLoader instanceof MultibootLoader) {
+                    CompatDevices.register(pio, mmio, vm, spec.memory(), spec.cpus());
+                }
+            } else {
+                raw.load(memory, spec.memory(), spec.cpus(), devices.virtioSlots().size());
+            }
         }
         addVcpus(cpuid(kvm.supportedCpuid()), kernelLoader, raw);
         openCounters(kvm);

@@ -30,6 +30,8 @@ public enum BootError {
     TOO_MANY_VCPUS("too many vCPUs for xAPIC ids (at most 254)"),
     /** The ACPI tables do not fit in the area reserved for them. */
     ACPI_TABLES_TOO_LARGE("the ACPI tables do not fit below 1 MiB"),
+    /** A kernel file of 2 GiB or more: no kernel is that large, and its headers are read through a ByteBuffer. */
+    IMAGE_TOO_LARGE("the kernel image is 2 GiB or larger: not a kernel"),
     /** A size or an address computation overflowed. */
     OVERFLOW("a size or address in the kernel image overflows"),
     /** A Multiboot magic in the first 8192 bytes whose flags and checksum do not add up to 0 (mod 2^32). */

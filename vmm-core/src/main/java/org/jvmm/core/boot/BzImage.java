@@ -11,7 +11,7 @@ import org.jvmm.core.memory.GuestMemory;
  * @param header the validated setup header
  * @param image  the whole file
  */
-public record BzImage(SetupHeader header, byte[] image) implements KernelImage {
+public record BzImage(SetupHeader header, MemorySegment image) implements KernelImage {
 
     /** Where the protected-mode code goes: 1 MiB, the protocol's code32_start for a bzImage. */
     public static final long LOAD_ADDRESS = 0x10_0000;
@@ -27,6 +27,17 @@ public record BzImage(SetupHeader header, byte[] image) implements KernelImage {
      *                       the 64-bit entry), PROTOCOL_TOO_OLD or NOT_64_BIT
      */
     public static BzImage parse(byte[] image) {
+        return parse(MemorySegment.ofArray(image));
+    }
+
+    /**
+     * Parses and validates a bzImage in memory (a mapped file: only its header is read until it is loaded).
+     *
+     * @param image the file's bytes
+     * @return the image, which refers to {@code image} for the kernel's bytes
+     * @throws BootException as {@link #parse(byte[])}, and IMAGE_TOO_LARGE
+     */
+    public static BzImage parse(MemorySegment image) {
         BzImage bz = new BzImage(SetupHeader.parse(image), image);
         if (bz.protectedModeSize() <= ENTRY_64_OFFSET) {
             throw new BootException(BootError.TRUNCATED_IMAGE, String.format(
@@ -37,7 +48,7 @@ public record BzImage(SetupHeader header, byte[] image) implements KernelImage {
 
     /** {@return the size of the protected-mode code} */
     public long protectedModeSize() {
-        return image.length - header.realModeSize();
+        return image.byteSize() - header.realModeSize();
     }
 
     @Override
@@ -49,13 +60,13 @@ public record BzImage(SetupHeader header, byte[] image) implements KernelImage {
             throw new BootException(BootError.KERNEL_OUTSIDE_RAM, String.format(
                     "the bzImage needs [0x%x, 0x%x) (init_size 0x%x)", LOAD_ADDRESS, end, header.initSize()));
         }
-        memory.write(LOAD_ADDRESS, MemorySegment.ofArray(image).asSlice(header.realModeSize(), size));
+        memory.write(LOAD_ADDRESS, image.asSlice(header.realModeSize(), size));
         return new LoadedKernel(LOAD_ADDRESS, end, LOAD_ADDRESS + ENTRY_64_OFFSET, java.util.Optional.of(header));
     }
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof BzImage b && header.equals(b.header) && java.util.Arrays.equals(image, b.image);
+        return o instanceof BzImage b && header.equals(b.header) && image.byteSize() == b.image.byteSize() && image.mismatch(b.image) == -1;
     }
 
     @Override
@@ -65,6 +76,6 @@ public record BzImage(SetupHeader header, byte[] image) implements KernelImage {
 
     @Override
     public String toString() {
-        return "BzImage[" + image.length + " bytes, " + header + "]";
+        return "BzImage[" + image.byteSize() + " bytes, " + header + "]";
     }
 }

@@ -2,7 +2,6 @@ package org.jvmm.core.boot;
 
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -16,9 +15,9 @@ import org.jvmm.core.memory.GuestMemory;
  *
  * @param segments the PT_LOAD segments, in file order
  * @param entry    the guest-physical 64-bit entry point
- * @param image    the whole file
+ * @param image    the whole file (a heap copy, or the file mapped read-only)
  */
-public record ElfKernel(List<Segment> segments, long entry, byte[] image) implements KernelImage {
+public record ElfKernel(List<Segment> segments, long entry, MemorySegment image) implements KernelImage {
 
     private static final int PT_LOAD = 1;
     private static final int EM_X86_64 = 62;
@@ -56,16 +55,27 @@ public record ElfKernel(List<Segment> segments, long entry, byte[] image) implem
      * @throws BootException BAD_MAGIC, BAD_ELF, TRUNCATED_IMAGE, NO_LOADABLE_SEGMENTS or OVERFLOW
      */
     public static ElfKernel parse(byte[] image) {
-        if (image.length < 4 || image[0] != 0x7f || image[1] != 'E' || image[2] != 'L' || image[3] != 'F') {
+        return parse(MemorySegment.ofArray(image));
+    }
+
+    /**
+     * Parses and validates an ELF64 kernel in memory (a mapped file: only its headers are read).
+     *
+     * @param image the file's bytes
+     * @return the kernel, which refers to {@code image} for its segments' bytes
+     * @throws BootException BAD_MAGIC, BAD_ELF, TRUNCATED_IMAGE, NO_LOADABLE_SEGMENTS, OVERFLOW or IMAGE_TOO_LARGE
+     */
+    public static ElfKernel parse(MemorySegment image) {
+        if (!ImageBytes.isElf(image)) {
             throw new BootException(BootError.BAD_MAGIC, "no ELF magic");
         }
-        if (image.length < ELF_HEADER_SIZE) {
-            throw new BootException(BootError.TRUNCATED_IMAGE, image.length + " bytes, an ELF64 header needs 64");
+        if (image.byteSize() < ELF_HEADER_SIZE) {
+            throw new BootException(BootError.TRUNCATED_IMAGE, image.byteSize() + " bytes, an ELF64 header needs 64");
         }
-        ByteBuffer b = ByteBuffer.wrap(image).order(ByteOrder.LITTLE_ENDIAN);
-        if (image[4] != 2 || image[5] != 1 || b.getShort(0x12) != EM_X86_64 || b.getShort(0x10) != ET_EXEC) {
+        ByteBuffer b = ImageBytes.littleEndian(image);
+        if (b.get(4) != 2 || b.get(5) != 1 || b.getShort(0x12) != EM_X86_64 || b.getShort(0x10) != ET_EXEC) {
             throw new BootException(BootError.BAD_ELF, String.format("class %d, data %d, type %d, machine %d "
-                    + "(want 2, 1, 2 EXEC, 62 x86-64)", image[4], image[5], b.getShort(0x10), b.getShort(0x12)));
+                    + "(want 2, 1, 2 EXEC, 62 x86-64)", b.get(4), b.get(5), b.getShort(0x10), b.getShort(0x12)));
         }
         long phoff = b.getLong(0x20);
         int phentsize = Short.toUnsignedInt(b.getShort(0x36));
@@ -74,9 +84,9 @@ public record ElfKernel(List<Segment> segments, long entry, byte[] image) implem
             throw new BootException(BootError.BAD_ELF, "program header size " + phentsize + ", want 56");
         }
         long tableEnd = Checked.add(phoff, (long) phnum * PHDR_SIZE, "program header table end");
-        if (tableEnd > image.length) {
+        if (tableEnd > image.byteSize()) {
             throw new BootException(BootError.TRUNCATED_IMAGE,
-                    "the program headers end at " + tableEnd + ", the file has " + image.length + " bytes");
+                    "the program headers end at " + tableEnd + ", the file has " + image.byteSize() + " bytes");
         }
         List<Segment> segments = new ArrayList<>();
         for (int i = 0; i < phnum; i++) {
@@ -85,9 +95,9 @@ public record ElfKernel(List<Segment> segments, long entry, byte[] image) implem
                 continue;
             }
             Segment s = new Segment(b.getLong(p + 8), b.getLong(p + 16), b.getLong(p + 24), b.getLong(p + 32), b.getLong(p + 40));
-            if (Checked.add(s.fileOffset(), s.fileSize(), "segment " + i + " file end") > image.length) {
+            if (Checked.add(s.fileOffset(), s.fileSize(), "segment " + i + " file end") > image.byteSize()) {
                 throw new BootException(BootError.TRUNCATED_IMAGE, String.format(
-                        "segment %d ends at file offset %d, the file has %d bytes", i, s.fileOffset() + s.fileSize(), image.length));
+                        "segment %d ends at file offset %d, the file has %d bytes", i, s.fileOffset() + s.fileSize(), image.byteSize()));
             }
             if (Long.compareUnsigned(s.fileSize(), s.memorySize()) > 0) {
                 throw new BootException(BootError.BAD_ELF, "segment " + i + " has p_filesz > p_memsz");
@@ -129,7 +139,7 @@ public record ElfKernel(List<Segment> segments, long entry, byte[] image) implem
         for (Segment s : segments) {
             // One slice for the whole segment: a BSS lookup of its own would fail for an empty BSS at the end of RAM.
             MemorySegment target = memory.slice(s.physicalAddress(), s.memorySize());
-            MemorySegment.copy(MemorySegment.ofArray(image), s.fileOffset(), target, 0, s.fileSize());
+            MemorySegment.copy(image, s.fileOffset(), target, 0, s.fileSize());
             target.asSlice(s.fileSize()).fill((byte) 0);
             start = Math.min(start, s.physicalAddress());
             end = Math.max(end, s.physicalAddress() + s.memorySize());

@@ -1,5 +1,6 @@
 package org.jvmm.core.boot;
 
+import java.lang.foreign.MemorySegment;
 import org.jvmm.core.memory.GuestMemory;
 
 /**
@@ -64,7 +65,21 @@ public record Initrd(long address, long size) {
      * @throws BootException INITRD_DOES_NOT_FIT
      */
     public static Initrd load(GuestMemory memory, byte[] data, LoadedKernel kernel, E820Map map) {
-        Initrd initrd = place(data.length, kernel, map);
+        return load(memory, MemorySegment.ofArray(data), kernel, map);
+    }
+
+    /**
+     * Places the initrd as high as allowed and copies it there, from memory (a mapped file).
+     *
+     * @param memory guest RAM
+     * @param data   the initrd
+     * @param kernel the loaded kernel
+     * @param map    the e820 map
+     * @return where it went
+     * @throws BootException INITRD_DOES_NOT_FIT
+     */
+    public static Initrd load(GuestMemory memory, MemorySegment data, LoadedKernel kernel, E820Map map) {
+        Initrd initrd = place(data.byteSize(), kernel, map);
         memory.write(initrd.address(), data);
         return initrd;
     }

@@ -1,7 +1,6 @@
 package org.jvmm.core.boot;
 
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
+import java.lang.foreign.MemorySegment;
 
 /**
  * Which boot protocol a kernel file speaks, told from its bytes in QEMU's order: a bzImage's "HdrS"
@@ -26,18 +25,29 @@ public enum KernelFormat {
      *                       or MULTIBOOT_BAD_ADDRESSES if it has a broken Multiboot header and is not an ELF64 file
      */
     public static KernelFormat detect(byte[] image) {
-        if (image.length >= HDRS_OFFSET + 4
-                && ByteBuffer.wrap(image).order(ByteOrder.LITTLE_ENDIAN).getInt(HDRS_OFFSET) == SetupHeader.MAGIC) {
+        return detect(MemorySegment.ofArray(image));
+    }
+
+    /**
+     * Tells the format of a file in memory (a mapped file: only its head is read).
+     *
+     * @param image the file's bytes
+     * @return the format
+     * @throws BootException as {@link #detect(byte[])}, and IMAGE_TOO_LARGE
+     */
+    public static KernelFormat detect(MemorySegment image) {
+        if (image.byteSize() >= HDRS_OFFSET + 4
+                && ImageBytes.littleEndian(image).getInt(HDRS_OFFSET) == SetupHeader.MAGIC) {
             return LINUX;
         }
-        boolean elf = image.length >= 4 && image[0] == 0x7f && image[1] == 'E' && image[2] == 'L' && image[3] == 'F';
+        boolean elf = ImageBytes.isElf(image);
         try {
             if (MultibootHeader.find(image).isPresent()) {
                 return MULTIBOOT;
             }
         } catch (BootException brokenHeader) {
             // A vmlinux may hold the magic by chance; a 32-bit file can only have meant it.
-            boolean elf64 = elf && image.length > 4 && image[4] == 2;
+            boolean elf64 = elf && image.byteSize() > 4 && ImageBytes.at(image, 4) == 2;
             if (!elf64) {
                 throw brokenHeader;
             }
@@ -45,9 +55,9 @@ public enum KernelFormat {
         if (elf) {
             return LINUX;
         }
-        throw new BootException(BootError.BAD_MAGIC, image.length >= HDRS_OFFSET + 4
+        throw new BootException(BootError.BAD_MAGIC, image.byteSize() >= HDRS_OFFSET + 4
                 ? String.format("magic 0x%08x at 0x202",
-                        ByteBuffer.wrap(image).order(ByteOrder.LITTLE_ENDIAN).getInt(HDRS_OFFSET))
-                : "a file of " + image.length + " bytes");
+                        ImageBytes.littleEndian(image).getInt(HDRS_OFFSET))
+                : "a file of " + image.byteSize() + " bytes");
     }
 }

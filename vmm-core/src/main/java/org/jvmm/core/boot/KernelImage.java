@@ -1,6 +1,7 @@
 package org.jvmm.core.boot;
 
 import java.io.IOException;
+import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.jvmm.core.memory.GuestMemory;
@@ -29,11 +30,20 @@ public sealed interface KernelImage permits BzImage, ElfKernel {
      * @throws BootException a named error if the image is neither, or is malformed or truncated
      */
     static KernelImage parse(byte[] image) {
-        if (image.length >= 4 && image[0] == 0x7f && image[1] == 'E' && image[2] == 'L' && image[3] == 'F') {
-            return ElfKernel.parse(image);
-        }
-        return BzImage.parse(image);
+        return parse(MemorySegment.ofArray(image));
     }
+
+    /**
+     * Parses a kernel image in memory, a heap copy or a file mapped with {@link BootFile#map}.
+     *
+     * @param image the file's bytes
+     * @return the parsed image, which refers to {@code image} until it is loaded
+     * @throws BootException a named error if the image is neither, or is malformed or truncated
+     */
+    static KernelImage parse(MemorySegment image) {
+        return ImageBytes.isElf(image) ? ElfKernel.parse(image) : BzImage.parse(image);
+    }
+
 
     /**
      * Reads and parses a kernel image file.

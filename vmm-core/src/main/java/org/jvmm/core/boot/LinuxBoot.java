@@ -1,5 +1,6 @@
 package org.jvmm.core.boot;
 
+import java.lang.foreign.MemorySegment;
 import java.util.List;
 import java.util.Optional;
 import org.jvmm.core.arch.Lapic;
@@ -113,6 +114,18 @@ public final class LinuxBoot {
      * @throws BootException INITRD_DOES_NOT_FIT
      */
     public Initrd loadInitrd(byte[] data, LoadedKernel kernel) {
+        return Initrd.load(memory, data, kernel, e820);
+    }
+
+    /**
+     * Step 3 (optional): places and copies the initrd, from memory (a file mapped with {@link BootFile#map}).
+     *
+     * @param data   the initrd
+     * @param kernel the loaded kernel
+     * @return where it went
+     * @throws BootException INITRD_DOES_NOT_FIT
+     */
+    public Initrd loadInitrd(MemorySegment data, LoadedKernel kernel) {
         return Initrd.load(memory, data, kernel, e820);
     }
 

@@ -1,7 +1,7 @@
 package org.jvmm.core.boot;
 
+import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.util.Optional;
 
 /**
@@ -53,15 +53,26 @@ public record MultibootHeader(int offset, int flags, long headerAddr, long loadA
      *                       flag 16's fields reach past the first 8192 bytes
      */
     public static Optional<MultibootHeader> find(byte[] image) {
-        ByteBuffer b = ByteBuffer.wrap(image).order(ByteOrder.LITTLE_ENDIAN);
+        return find(MemorySegment.ofArray(image));
+    }
+
+    /**
+     * Finds and decodes the header in a file in memory (a mapped file: only its first 8192 bytes are read).
+     *
+     * @param image the file's bytes
+     * @return the first valid header, or empty if the file has no Multiboot magic where one may be
+     * @throws BootException as {@link #find(byte[])}, and IMAGE_TOO_LARGE
+     */
+    public static Optional<MultibootHeader> find(MemorySegment image) {
+        ByteBuffer b = ImageBytes.littleEndian(image);
         int badChecksumAt = -1;
-        for (int at = 0; at + SIZE <= SEARCH_LIMIT && at + 4 <= image.length; at += 4) {
+        for (int at = 0; at + SIZE <= SEARCH_LIMIT && at + 4 <= image.byteSize(); at += 4) {
             if (b.getInt(at) != MAGIC) {
                 continue;
             }
-            if (at + SIZE > image.length) {
+            if (at + SIZE > image.byteSize()) {
                 throw new BootException(BootError.TRUNCATED_IMAGE, String.format(
-                        "a multiboot magic at offset %d, the file ends at %d inside the header", at, image.length));
+                        "a multiboot magic at offset %d, the file ends at %d inside the header", at, image.byteSize()));
             }
             int flags = b.getInt(at + 4);
             if (MAGIC + flags + b.getInt(at + 8) != 0) {
@@ -77,10 +88,10 @@ public record MultibootHeader(int offset, int flags, long headerAddr, long loadA
                 throw new BootException(BootError.MULTIBOOT_BAD_ADDRESSES, String.format(
                         "the header at offset %d ends at %d, past the first %d bytes", at, at + SIZE_WITH_ADDRESSES, SEARCH_LIMIT));
             }
-            if (at + SIZE_WITH_ADDRESSES > image.length) {
+            if (at + SIZE_WITH_ADDRESSES > image.byteSize()) {
                 throw new BootException(BootError.TRUNCATED_IMAGE, String.format(
                         "the multiboot address fields at offset %d end at %d, the file has %d bytes",
-                        at + SIZE, at + SIZE_WITH_ADDRESSES, image.length));
+                        at + SIZE, at + SIZE_WITH_ADDRESSES, image.byteSize()));
             }
             return Optional.of(new MultibootHeader(at, flags, u32(b, at + 12), u32(b, at + 16), u32(b, at + 20),
                     u32(b, at + 24), u32(b, at + 28)));

@@ -2,7 +2,6 @@ package org.jvmm.core.boot;
 
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
 import org.jvmm.core.memory.GuestMemory;
@@ -19,7 +18,7 @@ import org.jvmm.core.memory.GuestMemory;
  * @param entry    the physical entry point, inside a segment
  * @param image    the whole file
  */
-public record MultibootKernel(MultibootHeader header, List<Segment> segments, long entry, byte[] image) {
+public record MultibootKernel(MultibootHeader header, List<Segment> segments, long entry, MemorySegment image) {
 
     /** The first address a 32-bit kernel without paging cannot reach. */
     public static final long FOUR_GIB = 1L << 32;
@@ -67,6 +66,17 @@ public record MultibootKernel(MultibootHeader header, List<Segment> segments, lo
      *                       TRUNCATED_IMAGE or OVERFLOW (something reaches past 4 GiB)
      */
     public static MultibootKernel parse(byte[] image) {
+        return parse(MemorySegment.ofArray(image));
+    }
+
+    /**
+     * Parses a Multiboot kernel in memory (a mapped file: only its headers are read until it is loaded).
+     *
+     * @param image the file's bytes
+     * @return the kernel, which refers to {@code image} for its segments' bytes
+     * @throws BootException as {@link #parse(byte[])}, and IMAGE_TOO_LARGE
+     */
+    public static MultibootKernel parse(MemorySegment image) {
         MultibootHeader header = MultibootHeader.find(image).orElseThrow(() -> new BootException(BootError.BAD_MAGIC,
                 "no multiboot header (magic 0x1BADB002, 4-byte aligned) in the first " + MultibootHeader.SEARCH_LIMIT + " bytes"));
         if (header.unsupportedRequiredFlags() != 0) {
@@ -78,7 +88,7 @@ public record MultibootKernel(MultibootHeader header, List<Segment> segments, lo
     }
 
     /** The a.out kludge: one range from the file, then a BSS, all placed by the header. */
-    private static MultibootKernel fromAddressFields(MultibootHeader h, byte[] image) {
+    private static MultibootKernel fromAddressFields(MultibootHeader h, MemorySegment image) {
         if (h.loadAddr() > h.headerAddr()) {
             throw badAddresses(String.format("load_addr 0x%x is above header_addr 0x%x", h.loadAddr(), h.headerAddr()));
         }
@@ -87,14 +97,14 @@ public record MultibootKernel(MultibootHeader header, List<Segment> segments, lo
             throw badAddresses(String.format("header_addr - load_addr = 0x%x puts the load start before the file's first byte "
                     + "(the header is at offset %d)", h.headerAddr() - h.loadAddr(), h.offset()));
         }
-        long loadEnd = h.loadEndAddr() == 0 ? h.loadAddr() + (image.length - fileStart) : h.loadEndAddr();
+        long loadEnd = h.loadEndAddr() == 0 ? h.loadAddr() + (image.byteSize() - fileStart) : h.loadEndAddr();
         if (loadEnd < h.loadAddr()) {
             throw badAddresses(String.format("load_end_addr 0x%x is below load_addr 0x%x", loadEnd, h.loadAddr()));
         }
         long fileSize = loadEnd - h.loadAddr();
-        if (fileStart + fileSize > image.length) {
+        if (fileStart + fileSize > image.byteSize()) {
             throw new BootException(BootError.TRUNCATED_IMAGE, String.format(
-                    "the header asks for %d bytes from offset %d, the file has %d", fileSize, fileStart, image.length));
+                    "the header asks for %d bytes from offset %d, the file has %d", fileSize, fileStart, image.byteSize()));
         }
         long end = h.bssEndAddr() == 0 ? loadEnd : h.bssEndAddr();
         if (end < loadEnd) {
@@ -108,17 +118,17 @@ public record MultibootKernel(MultibootHeader header, List<Segment> segments, lo
     }
 
     /** A 32-bit x86 ELF executable: its PT_LOAD segments at their physical addresses. */
-    private static MultibootKernel fromElf(MultibootHeader h, byte[] image) {
-        if (image.length < 4 || image[0] != 0x7f || image[1] != 'E' || image[2] != 'L' || image[3] != 'F') {
+    private static MultibootKernel fromElf(MultibootHeader h, MemorySegment image) {
+        if (!ImageBytes.isElf(image)) {
             throw new BootException(BootError.MULTIBOOT_BAD_ELF, "no ELF magic, and flag 16 (address fields) is clear");
         }
-        if (image.length < ELF32_HEADER_SIZE) {
-            throw new BootException(BootError.TRUNCATED_IMAGE, image.length + " bytes, an ELF32 header needs 52");
+        if (image.byteSize() < ELF32_HEADER_SIZE) {
+            throw new BootException(BootError.TRUNCATED_IMAGE, image.byteSize() + " bytes, an ELF32 header needs 52");
         }
-        ByteBuffer b = ByteBuffer.wrap(image).order(ByteOrder.LITTLE_ENDIAN);
-        if (image[4] != 1 || image[5] != 1 || b.getShort(0x10) != ET_EXEC || b.getShort(0x12) != EM_386) {
+        ByteBuffer b = ImageBytes.littleEndian(image);
+        if (ImageBytes.at(image, 4) != 1 || ImageBytes.at(image, 5) != 1 || b.getShort(0x10) != ET_EXEC || b.getShort(0x12) != EM_386) {
             throw new BootException(BootError.MULTIBOOT_BAD_ELF, String.format("class %d, data %d, type %d, machine %d "
-                    + "(want 1 ELF32, 1 little-endian, 2 EXEC, 3 i386)", image[4], image[5], b.getShort(0x10), b.getShort(0x12)));
+                    + "(want 1 ELF32, 1 little-endian, 2 EXEC, 3 i386)", ImageBytes.at(image, 4), ImageBytes.at(image, 5), b.getShort(0x10), b.getShort(0x12)));
         }
         long phoff = Integer.toUnsignedLong(b.getInt(0x1c));
         int phentsize = Short.toUnsignedInt(b.getShort(0x2a));
@@ -127,9 +137,9 @@ public record MultibootKernel(MultibootHeader header, List<Segment> segments, lo
             throw new BootException(BootError.MULTIBOOT_BAD_ELF, "program header size " + phentsize + ", want 32");
         }
         long tableEnd = phoff + (long) phnum * ELF32_PHDR_SIZE;
-        if (tableEnd > image.length) {
+        if (tableEnd > image.byteSize()) {
             throw new BootException(BootError.TRUNCATED_IMAGE,
-                    "the program headers end at " + tableEnd + ", the file has " + image.length + " bytes");
+                    "the program headers end at " + tableEnd + ", the file has " + image.byteSize() + " bytes");
         }
         List<Segment> segments = new ArrayList<>();
         List<Long> virtualAddresses = new ArrayList<>();
@@ -139,9 +149,9 @@ public record MultibootKernel(MultibootHeader header, List<Segment> segments, lo
                 continue;
             }
             Segment s = new Segment(u32(b, p + 4), u32(b, p + 12), u32(b, p + 16), u32(b, p + 20));
-            if (s.fileOffset() + s.fileSize() > image.length) {
+            if (s.fileOffset() + s.fileSize() > image.byteSize()) {
                 throw new BootException(BootError.TRUNCATED_IMAGE, String.format(
-                        "segment %d ends at file offset %d, the file has %d bytes", i, s.fileOffset() + s.fileSize(), image.length));
+                        "segment %d ends at file offset %d, the file has %d bytes", i, s.fileOffset() + s.fileSize(), image.byteSize()));
             }
             if (s.fileSize() > s.memorySize()) {
                 throw new BootException(BootError.MULTIBOOT_BAD_ELF, "segment " + i + " has p_filesz > p_memsz");
@@ -202,7 +212,7 @@ public record MultibootKernel(MultibootHeader header, List<Segment> segments, lo
         }
         for (Segment s : segments) {
             MemorySegment target = memory.slice(s.address(), s.memorySize());
-            MemorySegment.copy(MemorySegment.ofArray(image), s.fileOffset(), target, 0, s.fileSize());
+            MemorySegment.copy(image, s.fileOffset(), target, 0, s.fileSize());
             target.asSlice(s.fileSize()).fill((byte) 0);
         }
     }

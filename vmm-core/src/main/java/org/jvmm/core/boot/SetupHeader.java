@@ -1,7 +1,8 @@
 package org.jvmm.core.boot;
 
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.util.Arrays;
 
 /**
@@ -80,10 +81,21 @@ public record SetupHeader(int setupSects, int version, int loadflags, int xloadf
      * @throws BootException BAD_MAGIC, TRUNCATED_IMAGE, PROTOCOL_TOO_OLD or NOT_64_BIT
      */
     public static SetupHeader parse(byte[] image) {
-        if (image.length < 0x208) { // up to the protocol version, which decides how much more to read
-            throw new BootException(BootError.TRUNCATED_IMAGE, image.length + " bytes, the setup header alone needs 0x208");
+        return parse(MemorySegment.ofArray(image));
+    }
+
+    /**
+     * Parses and validates the header of a bzImage in memory (a mapped file: only its head is read).
+     *
+     * @param image the whole image
+     * @return the header
+     * @throws BootException BAD_MAGIC, TRUNCATED_IMAGE, PROTOCOL_TOO_OLD, NOT_64_BIT or IMAGE_TOO_LARGE
+     */
+    public static SetupHeader parse(MemorySegment image) {
+        if (image.byteSize() < 0x208) { // up to the protocol version, which decides how much more to read
+            throw new BootException(BootError.TRUNCATED_IMAGE, image.byteSize() + " bytes, the setup header alone needs 0x208");
         }
-        ByteBuffer b = ByteBuffer.wrap(image).order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer b = ImageBytes.littleEndian(image);
         if (b.getInt(0x202) != MAGIC || Short.toUnsignedInt(b.getShort(0x1fe)) != BOOT_FLAG) {
             throw new BootException(BootError.BAD_MAGIC, String.format("magic 0x%08x at 0x202, boot flag 0x%04x at 0x1fe",
                     b.getInt(0x202), Short.toUnsignedInt(b.getShort(0x1fe))));
@@ -94,37 +106,37 @@ public record SetupHeader(int setupSects, int version, int loadflags, int xloadf
                     String.format("protocol %d.%02d", version >> 8, version & 0xff));
         }
         // The jump at 0x200 skips the header; its target says where the header ends.
-        int end = Math.min(0x202 + Byte.toUnsignedInt(image[0x201]), MAX_END);
+        int end = Math.min(0x202 + Byte.toUnsignedInt(ImageBytes.at(image, 0x201)), MAX_END);
         if (end < MIN_END) {
             end = MIN_END;
         }
-        if (image.length < end) {
+        if (image.byteSize() < end) {
             throw new BootException(BootError.TRUNCATED_IMAGE,
-                    image.length + " bytes, the setup header ends at 0x" + Integer.toHexString(end));
+                    image.byteSize() + " bytes, the setup header ends at 0x" + Integer.toHexString(end));
         }
         int xloadflags = Short.toUnsignedInt(b.getShort(0x236));
         if ((xloadflags & XLF_KERNEL_64) == 0) {
             throw new BootException(BootError.NOT_64_BIT, String.format("xloadflags 0x%04x", xloadflags));
         }
-        int setupSects = Byte.toUnsignedInt(image[OFFSET]);
+        int setupSects = Byte.toUnsignedInt(ImageBytes.at(image, OFFSET));
         SetupHeader header = new SetupHeader(setupSects == 0 ? 4 : setupSects, version,
-                Byte.toUnsignedInt(image[0x211]), xloadflags,
+                Byte.toUnsignedInt(ImageBytes.at(image, 0x211)), xloadflags,
                 Integer.toUnsignedLong(b.getInt(0x22c)), Integer.toUnsignedLong(b.getInt(0x238)),
                 Integer.toUnsignedLong(b.getInt(0x230)), b.getLong(0x258),
                 Integer.toUnsignedLong(b.getInt(0x260)), Integer.toUnsignedLong(b.getInt(0x248)),
-                Integer.toUnsignedLong(b.getInt(0x24c)), Arrays.copyOfRange(image, OFFSET, end));
+                Integer.toUnsignedLong(b.getInt(0x24c)), image.asSlice(OFFSET, end - OFFSET).toArray(ValueLayout.JAVA_BYTE));
         long syssize = Integer.toUnsignedLong(b.getInt(0x1f4)) * 16;
         long needed = Checked.add(header.realModeSize(), syssize, "real-mode size + syssize");
-        if (image.length < needed) {
+        if (image.byteSize() < needed) {
             throw new BootException(BootError.TRUNCATED_IMAGE, String.format(
                     "%d bytes, the header declares %d (setup %d + protected-mode code %d)",
-                    image.length, needed, header.realModeSize(), syssize));
+                    image.byteSize(), needed, header.realModeSize(), syssize));
         }
         long payloadEnd = Checked.add(header.payloadOffset(), header.payloadLength(), "payload_offset + payload_length");
-        if (Checked.add(header.realModeSize(), payloadEnd, "payload end") > image.length) {
+        if (Checked.add(header.realModeSize(), payloadEnd, "payload end") > image.byteSize()) {
             throw new BootException(BootError.TRUNCATED_IMAGE, String.format(
                     "the compressed payload ends at %d, past the image's %d bytes",
-                    header.realModeSize() + payloadEnd, image.length));
+                    header.realModeSize() + payloadEnd, image.byteSize()));
         }
         return header;
     }

@@ -129,7 +129,7 @@ class KernelImageFuzzTest {
         long size = bz.protectedModeSize();
         assertEquals(BzImage.LOAD_ADDRESS, loaded.start());
         assertTrue(MEMORY.isValid(loaded.start(), loaded.end() - loaded.start()), "init_size area outside RAM: " + loaded);
-        MemorySegment file = MemorySegment.ofArray(bz.image()).asSlice(bz.header().realModeSize(), size);
+        MemorySegment file = bz.image().asSlice(bz.header().realModeSize(), size);
         assertEquals(-1, MEMORY.slice(BzImage.LOAD_ADDRESS, size).mismatch(file), "protected-mode code as loaded");
     }
 
@@ -142,7 +142,7 @@ class KernelImageFuzzTest {
                 continue;
             }
             MemorySegment loaded = MEMORY.slice(s.physicalAddress(), s.memorySize());
-            MemorySegment file = MemorySegment.ofArray(elf.image()).asSlice(s.fileOffset(), s.fileSize());
+            MemorySegment file = elf.image().asSlice(s.fileOffset(), s.fileSize());
             assertEquals(-1, loaded.asSlice(0, s.fileSize()).mismatch(file), "segment bytes: " + s);
             MemorySegment bss = loaded.asSlice(s.fileSize());
             assertEquals(-1, bss.mismatch(ZEROS.asSlice(0, bss.byteSize())), "BSS not zeroed: " + s);

@@ -102,7 +102,7 @@ class MultibootFuzzTest {
             if (!overwrittenLater(segments, i)) {
                 MemorySegment loaded = MEMORY.slice(s.address(), s.memorySize());
                 assertEquals(-1, loaded.asSlice(0, s.fileSize()).mismatch(
-                        MemorySegment.ofArray(kernel.image()).asSlice(s.fileOffset(), s.fileSize())), "segment bytes: " + s);
+                        kernel.image().asSlice(s.fileOffset(), s.fileSize())), "segment bytes: " + s);
                 MemorySegment bss = loaded.asSlice(s.fileSize());
                 assertEquals(-1, bss.mismatch(ZEROS.asSlice(0, bss.byteSize())), "BSS not zeroed: " + s);
             }
