@@ -45,9 +45,11 @@ class AtaPioFuzzTest {
         boolean readOnly = data.consumeBoolean();
         AtaPio ata = readOnly ? RO : RW;
         AtaModel model = new AtaModel(readOnly ? RO_PATH : RW_PATH, SECTORS, readOnly);
-        // A fresh run starts from known registers and no transfer: device 0, LBA 0, one sector,
-        // then an IDENTIFY read to its end.
-        for (int[] w : new int[][] {{AtaPio.DEVICE, 0xe0}, {AtaPio.SECTOR_COUNT, 1}, {AtaPio.LBA_LOW, 0},
+        // A fresh run starts from known registers and no transfer: device 0, the write cache on (the
+        // device is shared by all runs, and a run before may have turned it off, which IDENTIFY word
+        // 85 tells), LBA 0, one sector, then an IDENTIFY read to its end.
+        for (int[] w : new int[][] {{AtaPio.DEVICE, 0xe0}, {AtaPio.ERROR_FEATURES, AtaPio.FEATURE_ENABLE_WRITE_CACHE},
+                {AtaPio.STATUS_COMMAND, AtaPio.CMD_SET_FEATURES}, {AtaPio.SECTOR_COUNT, 1}, {AtaPio.LBA_LOW, 0},
                 {AtaPio.LBA_MID, 0}, {AtaPio.LBA_HIGH, 0}, {AtaPio.STATUS_COMMAND, AtaPio.CMD_IDENTIFY}}) {
             access(ata, model, true, w[0], 1, w[1]);
         }
