@@ -117,6 +117,60 @@ class AcpiTablesTest {
     }
 
     @Test
+    void withPm1RegistersTheFadtDescribesFixedHardwareAndTheFacs() {
+        AcpiTables.Layout pm1 = new AcpiTables.Layout(TestLayout.POWER_PORTS, TestLayout.COM1_PORT,
+                TestLayout.COM1_IRQ, 0x608, 0x620, 0x624);
+        AcpiTables.Tables tables = AcpiTables.build(2, TWO_SLOTS, pm1);
+        byte[] fadt = tables.table("FACP");
+        ByteBuffer f = le(fadt);
+        long facs = tables.tables().get("FACS");
+        assertEquals(0, sum(fadt, 0, fadt.length), "checksum");
+        assertEquals(0, f.getInt(112) & (1 << 20), "not hardware reduced");
+        assertEquals(facs, f.getInt(36) & 0xffff_ffffL, "FIRMWARE_CTRL");
+        assertEquals(facs, f.getLong(132), "X_FIRMWARE_CTRL");
+        assertEquals(9, f.getShort(46), "SCI_INT");
+        assertEquals(0, f.getInt(48), "SMI_CMD: ACPI always enabled");
+        assertEquals(0x620, f.getInt(56), "PM1a_EVT_BLK");
+        assertEquals(0x624, f.getInt(64), "PM1a_CNT_BLK");
+        assertEquals(4, f.get(88), "PM1_EVT_LEN");
+        assertEquals(2, f.get(89), "PM1_CNT_LEN");
+        assertEquals(1, f.get(148), "X_PM1a_EVT_BLK: system I/O");
+        assertEquals(32, f.get(149));
+        assertEquals(0x620, f.getLong(152));
+        assertEquals(1, f.get(172), "X_PM1a_CNT_BLK: system I/O");
+        assertEquals(16, f.get(173));
+        assertEquals(0x624, f.getLong(176));
+        assertEquals(0, f.getShort(109) & (1 << 5), "there is a CMOS RTC");
+        assertEquals(0, f.getLong(248), "no sleep control register");
+        assertEquals(0x608, f.getInt(76), "the PM timer stays");
+
+        byte[] bytes = tables.table("FACS");
+        assertEquals("FACS", ascii(bytes, 0, 4));
+        assertEquals(64, le(bytes).getInt(4));
+        assertEquals(0, le(bytes).getInt(AcpiTables.FACS_WAKING_VECTOR));
+        assertEquals(0, facs % 64, "64-byte aligned");
+        long dsdt = tables.tables().get("DSDT");
+        assertTrue(facs >= dsdt + tables.table("DSDT").length, "after the DSDT");
+        assertEquals(tables.base() + tables.bytes().length, facs + 64, "the tables end with it");
+        assertTrue(facs + 64 <= AcpiTables.AREA_END, "in the reserved BIOS area");
+        assertTrue(ascii(tables.table("DSDT"), 0, tables.table("DSDT").length).contains("_S3_"), "DSDT names S3");
+        byte[] xsdt = tables.table("XSDT");
+        assertEquals(36 + 16, xsdt.length, "the FACS is not in the XSDT");
+    }
+
+    @Test
+    void withoutPm1RegistersThereIsNoFacsAndNoS3() {
+        AcpiTables.Tables tables = AcpiTables.build(1, List.of(), TestLayout.ACPI);
+        assertEquals(null, tables.tables().get("FACS"));
+        ByteBuffer f = le(tables.table("FACP"));
+        assertEquals(0, f.getInt(36));
+        assertEquals(0, f.getLong(132));
+        assertEquals(0, f.getInt(56));
+        assertTrue(!ascii(tables.table("DSDT"), 0, tables.table("DSDT").length).contains("_S3_"));
+        assertThrows(IllegalArgumentException.class, () -> new AcpiTables.Layout(1, 2, 3, 4, 0x620, 0));
+    }
+
+    @Test
     void powerPortWritesDecode() {
         assertEquals(AcpiTables.PowerAction.POWEROFF, AcpiTables.powerAction(AcpiTables.SLEEP_CONTROL, 0x34));
         assertEquals(AcpiTables.PowerAction.NONE, AcpiTables.powerAction(AcpiTables.SLEEP_CONTROL, 0x14), "SLP_EN clear");
