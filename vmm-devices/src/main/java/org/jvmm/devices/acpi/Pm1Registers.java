@@ -47,6 +47,8 @@ public final class Pm1Registers {
     public static final int SLP_EN = 1 << 13;
 
     private final IntConsumer sleep;
+    private final BusDevice eventBlock = new Block(true);
+    private final BusDevice controlBlock = new Block(false);
     private int status;
     private int enable;
     private int control = SCI_EN;
@@ -62,42 +64,41 @@ public final class Pm1Registers {
 
     /** {@return the event block (PM1_STS, PM1_EN) as a bus device} */
     public BusDevice eventBlock() {
-        return new BusDevice() {
-            @Override
-            public long read(long offset, int size) {
-                return readBytes(offset, size, EVENT_LENGTH, readEvent());
-            }
-
-            @Override
-            public void write(long offset, int size, long value) {
-                writeEvent(offset, size, value);
-            }
-
-            @Override
-            public String toString() {
-                return "acpi-pm1-event";
-            }
-        };
+        return eventBlock;
     }
 
     /** {@return the control block (PM1_CNT) as a bus device} */
     public BusDevice controlBlock() {
-        return new BusDevice() {
-            @Override
-            public long read(long offset, int size) {
-                return readBytes(offset, size, CONTROL_LENGTH, readControl());
-            }
+        return controlBlock;
+    }
 
-            @Override
-            public void write(long offset, int size, long value) {
+    /** One of the two blocks on a bus. */
+    private final class Block implements BusDevice {
+        private final boolean event;
+
+        Block(boolean event) {
+            this.event = event;
+        }
+
+        @Override
+        public long read(long offset, int size) {
+            return event ? readBytes(offset, size, EVENT_LENGTH, readEvent())
+                    : readBytes(offset, size, CONTROL_LENGTH, readControl());
+        }
+
+        @Override
+        public void write(long offset, int size, long value) {
+            if (event) {
+                writeEvent(offset, size, value);
+            } else {
                 writeControl(offset, size, value);
             }
+        }
 
-            @Override
-            public String toString() {
-                return "acpi-pm1-control";
-            }
-        };
+        @Override
+        public String toString() {
+            return event ? "acpi-pm1-event" : "acpi-pm1-control";
+        }
     }
 
     /**
