@@ -233,17 +233,7 @@ class AcpiTablesTest {
     /** When Debian's acpica-tools is installed, its disassembler must read our DSDT back as what we meant. */
     @Test
     void iaslDisassemblesTheDsdt(@TempDir Path dir) throws Exception {
-        Path iasl = Path.of("/usr/bin/iasl");
-        Assumptions.assumeTrue(Files.isExecutable(iasl), "iasl not installed (apt-get install acpica-tools)");
-        Path dat = dir.resolve("dsdt.dat");
-        Files.write(dat, AcpiTables.build(1, TWO_SLOTS, TestLayout.ACPI).table("DSDT"));
-        Process p = new ProcessBuilder(iasl.toString(), "-d", dat.toString()).directory(dir.toFile())
-                .redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(p.waitFor(30, TimeUnit.SECONDS));
-        assertEquals(0, p.exitValue(), out);
-        String dsl = Files.readString(dir.resolve("dsdt.dsl"))
-                .replaceAll("/\\*(?s:.*?)\\*/", " ").replaceAll("//[^\n]*", " ").replaceAll("\\s+", " ");
+        String dsl = iaslDisassembly(dir, "dsdt", AcpiTables.build(1, TWO_SLOTS, TestLayout.ACPI).table("DSDT"), true);
         for (String expected : List.of(
                 "DefinitionBlock (\"\", \"DSDT\", 2, \"JVMM \", \"JVMMDSDT\", 0x00000001)",
                 "Scope (\\_SB) { Device (COM1) { Name (_HID, EisaId (\"PNP0501\") ) Name (_UID, Zero)",
@@ -254,6 +244,41 @@ class AcpiTablesTest {
                 "Name (_S5, Package (0x02) { 0x05, Zero })")) {
             assertTrue(dsl.contains(expected), "missing '" + expected + "' in " + dsl);
         }
+    }
+
+    @Test
+    void iaslDecodesTheFixedHardwareFadtAndTheS3State(@TempDir Path dir) throws Exception {
+        AcpiTables.Tables tables = AcpiTables.build(1, List.of(), new AcpiTables.Layout(TestLayout.POWER_PORTS,
+                TestLayout.COM1_PORT, TestLayout.COM1_IRQ, 0x608, 0x620, 0x624));
+        String fadt = iaslDisassembly(dir, "facp", tables.table("FACP"), false);
+        String facs = String.format("%08X", tables.tables().get("FACS"));
+        for (String expected : List.of("FACS Address : " + facs, "FACS Address : 00000000" + facs,
+                "PM1A Event Block Address : 00000620", "PM1A Control Block Address : 00000624",
+                "PM1 Event Block Length : 04", "PM1 Control Block Length : 02", "SCI Interrupt : 0009",
+                "Hardware Reduced (V5) : 0", "CMOS RTC Not Present (V5) : 0")) {
+            assertTrue(fadt.contains(expected), "missing '" + expected + "' in " + fadt);
+        }
+        String dsdt = iaslDisassembly(dir, "dsdt", tables.table("DSDT"), true);
+        assertTrue(dsdt.contains("Name (_S3, Package (0x02) { One, Zero })"), dsdt);
+    }
+
+    /** iasl's disassembly of one table, line comments dropped, block comments too if asked, blanks squeezed. */
+    private static String iaslDisassembly(Path dir, String name, byte[] table, boolean dropBlockComments)
+            throws Exception {
+        Path iasl = Path.of("/usr/bin/iasl");
+        Assumptions.assumeTrue(Files.isExecutable(iasl), "iasl not installed (apt-get install acpica-tools)");
+        Path dat = dir.resolve(name + ".dat");
+        Files.write(dat, table);
+        Process p = new ProcessBuilder(iasl.toString(), "-d", dat.toString()).directory(dir.toFile())
+                .redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(30, TimeUnit.SECONDS));
+        assertEquals(0, p.exitValue(), out);
+        String dsl = Files.readString(dir.resolve(name + ".dsl"));
+        if (dropBlockComments) {
+            dsl = dsl.replaceAll("/\\*(?s:.*?)\\*/", " ");
+        }
+        return dsl.replaceAll("//[^\n]*", " ").replaceAll("\\s+", " ");
     }
 
     @Test
