@@ -136,6 +136,11 @@ final class SleepStates {
             asleep.set(false);
             machine.resume();
         } catch (RuntimeException e) {
+            if (machine.stopCause() != null) {
+                // Stopped or closed while waking: the vCPUs went away under the resume, no fault.
+                Log.LOG.log(Level.DEBUG, "S3 resume ended by the machine's stop: " + e);
+                return;
+            }
             faults.incrementAndGet();
             Log.LOG.log(Level.ERROR, "S3 resume failed", e);
             stop.accept(StopCause.of(StopCause.Kind.VCPU_ERROR, "S3 resume failed: " + e));
