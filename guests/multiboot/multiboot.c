@@ -6,7 +6,10 @@
  * for any later check (the exit status keeps only 7 bits; the "checks:" line has the whole mask).
  * With the word "devices" on its command line it also checks QEMU's compatibility devices the way
  * kvm-unit-tests uses them: fw_cfg's signature, RAM size and CPU count, and the ACPI PM timer at
- * the port the FADT names, read until it advances.
+ * the port the FADT names, read until it advances. With the word "s3" (after every check passed) it
+ * suspends to RAM as kvm-unit-tests' s3 does: the waking vector in the FACS the FADT names, RTC_EN,
+ * an RTC alarm at the next second, SLP_TYP 1 | SLP_EN to PM1a_CNT; the code at the waking vector
+ * (entry.S) exits with 0 when PM1_STS says the RTC woke the machine.
  * The host tests compare the summary with what they loaded (vmm-core MultibootGuestTest without
  * devices, vmm-machine MultibootMachineTest with them).
  */
@@ -33,6 +36,11 @@
 #define FAIL_MMAP (1u << 6)        /* the map does not agree with mem_upper */
 #define FAIL_FWCFG (1u << 7)       /* fw_cfg's signature, RAM size or CPU count is wrong */
 #define FAIL_PMTIMER (1u << 8)     /* no FADT, no PM_TMR_BLK, or the timer does not advance */
+#define FAIL_S3 (1u << 9)          /* no FACS or PM1 blocks, or the machine did not suspend */
+
+#define S3_RESUME 0x80000          /* where the resume code goes: CS 0x8000, IP 0 */
+#define RTC_INDEX 0x70
+#define RTC_DATA 0x71
 
 #define FW_CFG_SELECTOR 0x510
 #define FW_CFG_DATA 0x511
@@ -218,6 +226,50 @@ static uint32_t check_devices(const struct mb_info *mbi)
     return failed;
 }
 
+extern const uint8_t s3_resume_start[], s3_resume_end[], s3_pm1_event[];
+
+static void rtc_write(uint8_t reg, uint8_t v)
+{
+    outb(RTC_INDEX, reg);
+    outb(RTC_DATA, v);
+}
+
+static uint8_t rtc_read(uint8_t reg)
+{
+    outb(RTC_INDEX, reg);
+    return inb(RTC_DATA);
+}
+
+/* Suspends to RAM; returns only when the machine did not suspend (the resume code exits). */
+static uint32_t suspend_to_ram(void)
+{
+    const uint8_t *fadt = find_fadt();
+    uint8_t *facs = fadt ? (uint8_t *)*(const uint32_t *)(fadt + 36) : 0;
+    uint32_t event = fadt ? *(const uint32_t *)(fadt + 56) : 0;
+    uint32_t control = fadt ? *(const uint32_t *)(fadt + 64) : 0;
+    if (!facs || !same(facs, "FACS", 4) || !event || !control) {
+        puts("s3: no FACS or PM1 blocks\n");
+        return FAIL_S3;
+    }
+    uint8_t *code = (uint8_t *)S3_RESUME;
+    for (const uint8_t *p = s3_resume_start; p < s3_resume_end; p++)
+        *code++ = *p;
+    *(volatile uint16_t *)(S3_RESUME + (s3_pm1_event - s3_resume_start)) = (uint16_t)event;
+    *(volatile uint32_t *)(facs + 12) = S3_RESUME;
+    outw((uint16_t)(event + 2), 0x400);           /* PM1_EN: RTC_EN */
+    rtc_read(0x0c);                               /* clear register C */
+    rtc_write(0x01, 0xc0);                        /* alarm: any second, minute, hour */
+    rtc_write(0x03, 0xc0);
+    rtc_write(0x05, 0xc0);
+    rtc_write(0x0b, rtc_read(0x0b) | 0x20);       /* AIE */
+    puts("s3: suspending\n");
+    outw((uint16_t)control, 0x2400);              /* SLP_TYP 1 | SLP_EN */
+    for (volatile uint32_t spin = 0; spin < 100000000u; spin++)
+        ;
+    puts("s3: did not suspend\n");
+    return FAIL_S3;
+}
+
 static uint32_t read_cr0(void)
 {
     uint32_t v;
@@ -313,6 +365,8 @@ void mb_main(uint32_t magic, const struct mb_info *mbi, uint32_t eflags, uint32_
     }
     if ((mbi->flags & MBI_CMDLINE) && has_word((const char *)mbi->cmdline, "devices"))
         failed |= check_devices(mbi);
+    if (!failed && (mbi->flags & MBI_CMDLINE) && has_word((const char *)mbi->cmdline, "s3"))
+        failed |= suspend_to_ram();
     puts("checks: ");
     puthex(failed);
     puts("\n");

@@ -40,6 +40,7 @@ import org.jvmm.core.vcpu.VcpuStop;
 import org.jvmm.devices.control.VmControl;
 import org.jvmm.devices.debug.DebugExit;
 import org.jvmm.devices.i8042.I8042;
+import org.jvmm.devices.rtc.CmosRtc;
 import org.jvmm.devices.serial.OutputFlusher;
 import org.jvmm.devices.serial.Serial;
 import org.jvmm.devices.serial.SerialInputPump;
@@ -128,8 +129,11 @@ public final class Machine implements AutoCloseable {
             if (kernelLoader != null) {
                 kernelLoader.load(memory, spec.cpus(), devices.virtioSlots());
                 mmio.register("boot-timer", MemoryMap.BOOT_TIMER, new BootTimer(spec.events()));
-                if (kernelLoader instanceof MultibootLoader) {
-                    CompatDevices.register(pio, mmio, vm, spec.memory(), spec.cpus());
+                if (kernelLoader instanceof MultibootLoader multiboot) {
+                    SleepStates sleep = new SleepStates(this, this::requestStop, deviceThreadFaults,
+                            new CmosRtc(CmosRtc.hostClock()));
+                    sleep.facs(memory, multiboot.facs());
+                    CompatDevices.register(pio, mmio, vm, spec.memory(), spec.cpus(), sleep.rtc(), sleep.pm1());
                 }
             } else {
                 raw.load(memory, spec.memory(), spec.cpus(), devices.virtioSlots().size());

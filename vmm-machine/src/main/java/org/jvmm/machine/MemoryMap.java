@@ -8,9 +8,11 @@ import org.jvmm.core.bus.AddressRange;
 import org.jvmm.core.memory.GuestRam;
 import org.jvmm.core.stats.PhaseAccounting;
 import org.jvmm.devices.ata.AtaPio;
+import org.jvmm.devices.acpi.Pm1Registers;
 import org.jvmm.devices.acpi.PmTimer;
 import org.jvmm.devices.debug.DebugExit;
 import org.jvmm.devices.fwcfg.FwCfg;
+import org.jvmm.devices.rtc.CmosRtc;
 import org.jvmm.devices.testdev.TestDevIrqLines;
 import org.jvmm.devices.testdev.TestDevMemory;
 import org.jvmm.devices.testdev.TestDevPorts;
@@ -154,15 +156,21 @@ public final class MemoryMap {
     public static final AddressRange TESTDEV_MEMORY = new AddressRange(0xff00_0000L, TestDevMemory.SIZE);
     /** The ACPI PM timer, at QEMU's PIIX4/ICH9 place (PM base 0x600 + 8); the FADT names it. */
     public static final AddressRange PM_TIMER = new AddressRange(0x608, PmTimer.LENGTH);
+    /** The ACPI PM1a event block (PM1_STS, PM1_EN); the FADT names it (0x600, QEMU's place, has the power ports). */
+    public static final AddressRange PM1_EVENT = new AddressRange(0x620, Pm1Registers.EVENT_LENGTH);
+    /** The ACPI PM1a control block (PM1_CNT: SLP_TYP, SLP_EN); the FADT names it. */
+    public static final AddressRange PM1_CONTROL = new AddressRange(0x624, Pm1Registers.CONTROL_LENGTH);
+    /** The CMOS real-time clock's index and data ports, a PC's. */
+    public static final AddressRange RTC = new AddressRange(0x70, CmosRtc.PORTS);
 
     /** Where Linux's boot data goes. */
     public static final LinuxBoot.Layout LINUX = new LinuxBoot.Layout(GDT, ZERO_PAGE, LINUX_STACK, LINUX_PAGE_TABLES,
             CMDLINE, CMDLINE_AREA, KVM_TSS, KVM_IDENTITY_MAP,
             new AcpiTables.Layout((int) ACPI_POWER.base(), (int) COM1.base(), COM1_GSI));
 
-    /** Where a Multiboot kernel's ACPI tables say the devices are: Linux's, and the PM timer. */
+    /** Where a Multiboot kernel's ACPI tables say the devices are: Linux's, the PM timer and the PM1 blocks. */
     public static final AcpiTables.Layout MULTIBOOT_ACPI = new AcpiTables.Layout((int) ACPI_POWER.base(),
-            (int) COM1.base(), COM1_GSI, (int) PM_TIMER.base());
+            (int) COM1.base(), COM1_GSI, (int) PM_TIMER.base(), (int) PM1_EVENT.base(), (int) PM1_CONTROL.base());
 
     private MemoryMap() {}
 
@@ -213,11 +221,14 @@ public final class MemoryMap {
                 new Row("port " + range(TESTDEV_PORTS), "Multiboot: pc-testdev scratch register (0xe0, 0xe8) and flush page (0xe4)"),
                 new Row("port " + range(DEBUG_EXIT), "debug exit"),
                 new Row("port " + range(I8042), "i8042 (reset line)"),
+                new Row("port " + range(RTC), "Multiboot: CMOS RTC index, data"),
                 new Row("port " + range(ATA_PIO), "ATA-PIO block device"),
                 new Row("port " + range(COM1), "COM1 8250 UART, GSI " + COM1_GSI),
                 new Row("port " + range(FW_CFG), "Multiboot: fw_cfg selector, data"),
                 new Row("port " + range(ACPI_POWER), "ACPI sleep control, sleep status, reset (every machine; the FADT describes them)"),
                 new Row("port " + range(PM_TIMER), "Multiboot: ACPI PM timer (the FADT's PM_TMR_BLK)"),
+                new Row("port " + range(PM1_EVENT), "Multiboot: ACPI PM1a event block, PM1_STS and PM1_EN (the FADT's PM1a_EVT_BLK)"),
+                new Row("port " + range(PM1_CONTROL), "Multiboot: ACPI PM1a control block, PM1_CNT: S3 and S5 (the FADT's PM1a_CNT_BLK)"),
                 new Row("port " + range(PHASE_MARKER_PORT), "phase marker (the same register, for real-mode guests)"),
                 new Row("port " + range(TESTDEV_IRQ_LINES), "Multiboot: pc-testdev interrupt lines (port 0x2000 + n: GSI n)"),
                 new Row("port " + hex(PORT_ALLOCATION_BASE), "callers' port devices without a port, up to " + hex(PORT_ALLOCATION_END)));

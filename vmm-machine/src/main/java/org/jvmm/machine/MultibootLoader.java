@@ -20,7 +20,8 @@ import org.jvmm.core.memory.GuestMemory;
 
 /**
  * Boots a Multiboot (v1) kernel on the machine (docs/multiboot.md) through vmm-core's
- * {@link MultibootBoot}: the ACPI tables (with the PM timer, {@link MemoryMap#MULTIBOOT_ACPI}) in the
+ * {@link MultibootBoot}: the ACPI tables (with the PM timer, the PM1 registers and the FACS,
+ * {@link MemoryMap#MULTIBOOT_ACPI}) in the
  * BIOS area, the kernel's segments, the initrd as module 0, the information block; vCPU 0 at the
  * kernel's 32-bit entry, the others waiting for INIT/SIPI in the in-kernel LAPIC, as with Linux. The
  * machine adds the compatibility devices ({@link CompatDevices}).
@@ -31,6 +32,7 @@ final class MultibootLoader implements KernelLoader {
     private final MultibootKernel kernel;
     private MultibootLayout layout;
     private int cpus;
+    private long facs;
 
     MultibootLoader(KernelBoot config, MultibootKernel kernel) {
         this.config = config;
@@ -61,7 +63,9 @@ final class MultibootLoader implements KernelLoader {
         this.cpus = cpus;
         // The tables first: they live in the reserved BIOS area, which the Multiboot placement never uses.
         if (config.acpi()) {
-            AcpiTables.build(cpus, slots, MemoryMap.MULTIBOOT_ACPI).writeTo(memory);
+            AcpiTables.Tables tables = AcpiTables.build(cpus, slots, MemoryMap.MULTIBOOT_ACPI);
+            tables.writeTo(memory);
+            facs = tables.tables().get("FACS");
         }
         List<MultibootModule> modules = config.initrd() == null ? List.of()
                 : List.of(new MultibootModule(Files.readAllBytes(config.initrd()), config.initrd().toString()));
@@ -87,6 +91,11 @@ final class MultibootLoader implements KernelLoader {
             fd.resetFpu();
             MultibootBoot.setEntryState(fd, layout);
         }
+    }
+
+    /** {@return the FACS's guest-physical address (after {@link #load}), 0 without ACPI tables} */
+    long facs() {
+        return facs;
     }
 
     /** {@return where the kernel, modules and information block went (after {@link #load})} */

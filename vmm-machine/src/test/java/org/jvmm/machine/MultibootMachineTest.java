@@ -67,6 +67,36 @@ class MultibootMachineTest {
         assertEquals("checks: 0x0", lines.get(lines.size() - 1));
     }
 
+    /**
+     * With "s3" the guest suspends to RAM after its checks, with the RTC alarm at the next second as
+     * kvm-unit-tests' s3 sets it, and its real-mode code at the FACS waking vector exits with 0 when
+     * PM1_STS reads WAK_STS | RTC_STS: the machine slept until the alarm and resumed vCPU 0 there.
+     */
+    @Test
+    void aMultibootKernelSuspendsToRamAndResumesAtTheWakingVector(@TempDir Path tmp) throws Exception {
+        Path initrd = Files.write(tmp.resolve("env.txt"), "S3=1\n".getBytes(StandardCharsets.US_ASCII));
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        RunResult result;
+        try (Machine machine = Machine.builder()
+                .memory(RAM)
+                .cpus(2)
+                .cpu(CpuFeatures.parse("host,-pku"))
+                .boot(KernelBoot.of(GUEST, initrd, "devices s3"))
+                .serial(out, null)
+                .events(line -> System.out.println("machine: " + line))
+                .build()) {
+            result = machine.run(Duration.ofSeconds(60));
+        }
+        String log = out.toString(StandardCharsets.US_ASCII).replace("\r", "");
+        System.out.println("---- multiboot guest (s3) ----\n" + log + "---- end ----");
+        List<String> lines = log.lines().toList();
+        assertTrue(lines.contains("s3: suspending"), log);
+        assertEquals("s3: resumed", lines.get(lines.size() - 1), "the waking vector's code ran\n" + log);
+        assertEquals(StopCause.Kind.GUEST_EXIT, result.cause().kind(), result.summary() + "\n" + log);
+        assertEquals(1, result.exitStatus(), "PM1_STS was WAK_STS | RTC_STS after the resume\n" + log);
+        assertEquals(0, result.hostFaults());
+    }
+
     private static int fnv1a(byte[] bytes) {
         int h = 0x811c9dc5;
         for (byte b : bytes) {

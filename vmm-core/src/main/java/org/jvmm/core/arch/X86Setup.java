@@ -50,6 +50,9 @@ public final class X86Setup {
 
     private static final int CODE_TYPE = 0xb;
     private static final int DATA_TYPE = 0x3;
+    private static final int BUSY_TSS_TYPE = 0xb;
+    private static final int LDT_TYPE = 0x2;
+    private static final int REAL_MODE_IVT_LIMIT = 0x3ff;
     private static final long PAGE = 4096;
     private static final long TWO_MIB = 2L << 20;
     private static final long PTE_PRESENT_RW_USER = 0x7;
@@ -74,6 +77,32 @@ public final class X86Setup {
         sregs.cr0(sregs.cr0() & ~(CR0_PE | CR0_PG));
         vcpu.setSpecialRegisters(sregs);
         vcpu.setRegisters(new Registers().set(Register.RIP, ip).set(Register.RSP, sp));
+    }
+
+    /**
+     * Real mode from any mode, as firmware leaves a CPU it jumps to an ACPI waking vector: paging,
+     * protection, PAE and long mode off (CR0 = ET, CR4 = EFER = 0), code at {@code codeSegment:ip},
+     * every data segment at 0, the IDT the real-mode vector table at 0, the GDT, LDT and TR as after
+     * reset, every general register 0 and interrupts off.
+     *
+     * @param vcpu        the vCPU
+     * @param codeSegment CS
+     * @param ip          IP
+     */
+    public static void realModeFromAnyMode(VcpuFd vcpu, int codeSegment, long ip) {
+        SpecialRegisters sregs = vcpu.getSpecialRegisters();
+        for (Segment s : new Segment[] {Segment.DS, Segment.ES, Segment.FS, Segment.GS, Segment.SS}) {
+            sregs.segment(s, SegmentRegister.realMode(0, false));
+        }
+        sregs.segment(Segment.CS, SegmentRegister.realMode(codeSegment, true));
+        sregs.segment(Segment.TR, new SegmentRegister(0, 0xffff, 0, BUSY_TSS_TYPE, true, 0, false, false, false, false,
+                false, false));
+        sregs.segment(Segment.LDT, new SegmentRegister(0, 0xffff, 0, LDT_TYPE, true, 0, false, false, false, false,
+                false, false));
+        sregs.gdt(0, 0xffff).idt(0, REAL_MODE_IVT_LIMIT);
+        sregs.cr0(CR0_ET).cr4(0).efer(0);
+        vcpu.setSpecialRegisters(sregs);
+        vcpu.setRegisters(new Registers().set(Register.RIP, ip).set(Register.RFLAGS, RFLAGS_RESERVED));
     }
 
     /**

@@ -12,9 +12,16 @@ import org.jvmm.core.memory.GuestMemory;
 /**
  * The ACPI tables jvmm generates for a Linux guest, laid out from {@link #RSDP_ADDRESS} on (inside
  * the legacy BIOS area, where a kernel that ignores {@code acpi_rsdp_addr} still finds the RSDP):
- * RSDP, XSDT, FADT, MADT and DSDT, each 16-byte aligned, with OEM id {@value #OEM_ID}.
+ * RSDP, XSDT, FADT, MADT and DSDT, each 16-byte aligned, with OEM id {@value #OEM_ID}; for a layout
+ * with PM1 registers also a FACS, 64-byte aligned, after them.
  *
- * <p>The platform is ACPI "hardware reduced": no PM timer, no GPEs, no SCI, no fixed buttons.
+ * <p>Without PM1 registers in the {@link Layout} (Linux's machine) the platform is ACPI "hardware
+ * reduced": no GPEs, no SCI, no fixed buttons. With them (the Multiboot machine) the FADT describes
+ * fixed hardware: the PM1a event and control blocks, the FACS through FIRMWARE_CTRL and
+ * X_FIRMWARE_CTRL, the CMOS RTC (no {@code NO_CMOS_RTC} boot flag), and the DSDT has {@code _S3_}
+ * with SLP_TYP {@value #S3_SLEEP_TYPE} (QEMU's value, which kvm-unit-tests' s3 writes without reading
+ * the DSDT) besides {@code _S5_}. The FACS is version 0 (ACPI 1.0's layout, as QEMU builds it): its
+ * waking vector is the 32-bit real-mode one.
  * Reboot and power-off go through a block of three 8-bit I/O ports, wherever the {@link Layout}
  * puts it, that the machine must decode:
  * <ul>
@@ -47,6 +54,18 @@ public final class AcpiTables {
     public static final int RESET_VALUE = 0x01;
     /** SLP_TYP of the S5 (soft-off) state in the DSDT's {@code _S5_}. */
     public static final int S5_SLEEP_TYPE = 5;
+    /** SLP_TYP of the S3 (suspend to RAM) state in the DSDT's {@code _S3_}, for a layout with PM1 registers. */
+    public static final int S3_SLEEP_TYPE = 1;
+    /** Bytes of the FACS. */
+    public static final int FACS_SIZE = 64;
+    /** Offset of the FACS's (32-bit, real-mode) firmware waking vector. */
+    public static final int FACS_WAKING_VECTOR = 12;
+    /** {@code PM1_EVT_LEN}: bytes of the PM1a event block. */
+    public static final int PM1_EVENT_LENGTH = 4;
+    /** {@code PM1_CNT_LEN}: bytes of the PM1a control block. */
+    public static final int PM1_CONTROL_LENGTH = 2;
+    /** The SCI's ISA IRQ the FADT names where it has PM1 registers (none is raised). */
+    public static final int SCI_IRQ = 9;
     /** What Linux writes to {@link #SLEEP_CONTROL} to power off: SLP_EN (bit 5) | SLP_TYP 5 &lt;&lt; 2. */
     public static final int POWEROFF_VALUE = 0x20 | (S5_SLEEP_TYPE << 2);
     /** The local APIC address in the MADT. */
@@ -64,6 +83,8 @@ public final class AcpiTables {
     private static final int FADT_PWR_BUTTON = 1 << 4;
     private static final int FADT_SLP_BUTTON = 1 << 5;
     private static final int FADT_TMR_VAL_EXT = 1 << 8;
+    private static final int FADT_WBINVD = 1;
+    private static final int FACS_ALIGNMENT = 64;
     private static final int PM_TIMER_LENGTH = 4;
     private static final int BOOT_ARCH_NO_VGA = 1 << 2;
     private static final int BOOT_ARCH_NO_CMOS_RTC = 1 << 5;
@@ -78,8 +99,46 @@ public final class AcpiTables {
      * @param pmTimerPort the ACPI PM timer's 4-byte port block, which the FADT names in
      *                    {@code PM_TMR_BLK} and {@code X_PM_TMR_BLK} (32 bits wide: {@code TMR_VAL_EXT});
      *                    0 for a machine without one (the FADT's fields stay 0)
+     * @param pm1EventPort   the PM1a event block ({@link #PM1_EVENT_LENGTH} ports); 0 for a hardware-reduced
+     *                       machine, which then has no PM1 control block and no FACS either
+     * @param pm1ControlPort the PM1a control block ({@link #PM1_CONTROL_LENGTH} ports); 0 when
+     *                       {@code pm1EventPort} is
      */
-    public record Layout(int powerPorts, int com1Port, int com1Irq, int pmTimerPort) {
+    public record Layout(int powerPorts, int com1Port, int com1Irq, int pmTimerPort, int pm1EventPort,
+                         int pm1ControlPort) {
+
+        /**
+         * Checks that the PM1 blocks come together.
+         *
+         * @param powerPorts     the power port block
+         * @param com1Port       COM1's I/O base
+         * @param com1Irq        COM1's IRQ
+         * @param pmTimerPort    the PM timer, or 0
+         * @param pm1EventPort   the PM1a event block, or 0
+         * @param pm1ControlPort the PM1a control block, or 0
+         */
+        public Layout {
+            if ((pm1EventPort == 0) != (pm1ControlPort == 0)) {
+                throw new IllegalArgumentException("PM1 event and control blocks come together");
+            }
+        }
+
+        /**
+         * A hardware-reduced machine with or without a PM timer.
+         *
+         * @param powerPorts  the first port of the power port block
+         * @param com1Port    COM1's I/O base
+         * @param com1Irq     COM1's IRQ
+         * @param pmTimerPort the PM timer, or 0
+         */
+        public Layout(int powerPorts, int com1Port, int com1Irq, int pmTimerPort) {
+            this(powerPorts, com1Port, com1Irq, pmTimerPort, 0, 0);
+        }
+
+        /** {@return whether the machine has PM1 registers, hence a FACS and no HW_REDUCED flag} */
+        public boolean hasPm1() {
+            return pm1EventPort != 0;
+        }
 
         /**
          * A machine without a PM timer.
@@ -180,22 +239,29 @@ public final class AcpiTables {
         long madtAt = align(fadt + FADT_SIZE);
         byte[] dsdt = dsdt(slots, layout);
         long dsdtAt = align(madtAt + madt.length);
-        long end = dsdtAt + dsdt.length;
+        long facs = layout.hasPm1() ? alignFacs(dsdtAt + dsdt.length) : 0;
+        long end = layout.hasPm1() ? facs + FACS_SIZE : dsdtAt + dsdt.length;
         if (end > AREA_END) {
             throw new BootException(BootError.ACPI_TABLES_TOO_LARGE, String.format("they end at 0x%x", end));
         }
         ByteBuffer out = ByteBuffer.allocate((int) (end - base)).order(ByteOrder.LITTLE_ENDIAN);
         out.put(0, rsdp(xsdt));
         out.put((int) (xsdt - base), xsdt(fadt, madtAt));
-        out.put((int) (fadt - base), fadt(dsdtAt, layout.powerPorts(), layout.pmTimerPort()));
+        out.put((int) (fadt - base), fadt(dsdtAt, facs, layout));
         out.put((int) (madtAt - base), madt);
         out.put((int) (dsdtAt - base), dsdt);
+        if (facs != 0) {
+            out.put((int) (facs - base), facs());
+        }
         Map<String, Long> where = new LinkedHashMap<>();
         where.put("RSD PTR ", base);
         where.put("XSDT", xsdt);
         where.put("FACP", fadt);
         where.put("APIC", madtAt);
         where.put("DSDT", dsdtAt);
+        if (facs != 0) {
+            where.put("FACS", facs);
+        }
         return new Tables(base, out.array(), where);
     }
 
@@ -218,6 +284,10 @@ public final class AcpiTables {
 
     private static long align(long address) {
         return (address + 15) & ~15L;
+    }
+
+    private static long alignFacs(long address) {
+        return (address + FACS_ALIGNMENT - 1) & -FACS_ALIGNMENT;
     }
 
     static byte[] rsdp(long xsdt) {
@@ -261,11 +331,29 @@ public final class AcpiTables {
         return finish(b);
     }
 
-    static byte[] fadt(long dsdt, int powerPorts, int pmTimerPort) {
+    static byte[] fadt(long dsdt, long facs, Layout layout) {
+        int powerPorts = layout.powerPorts();
+        int pmTimerPort = layout.pmTimerPort();
         ByteBuffer b = header("FACP", FADT_SIZE, 6);
         b.putInt(40, (int) dsdt);
-        b.putShort(109, (short) (BOOT_ARCH_NO_VGA | BOOT_ARCH_NO_CMOS_RTC));
-        int flags = FADT_HW_REDUCED | FADT_RESET_REG_SUP | FADT_PWR_BUTTON | FADT_SLP_BUTTON;
+        int flags = FADT_RESET_REG_SUP | FADT_PWR_BUTTON | FADT_SLP_BUTTON;
+        if (layout.hasPm1()) {
+            // SMI_CMD stays 0: ACPI is always enabled (SCI_EN reads 1).
+            b.putInt(36, (int) facs);
+            b.putShort(46, (short) SCI_IRQ);
+            b.putInt(56, layout.pm1EventPort());
+            b.putInt(64, layout.pm1ControlPort());
+            b.put(88, (byte) PM1_EVENT_LENGTH);
+            b.put(89, (byte) PM1_CONTROL_LENGTH);
+            b.putShort(109, (short) BOOT_ARCH_NO_VGA);
+            b.putLong(132, facs);
+            putIoBlock(b, 148, layout.pm1EventPort(), PM1_EVENT_LENGTH);
+            putIoBlock(b, 172, layout.pm1ControlPort(), PM1_CONTROL_LENGTH);
+            flags |= FADT_WBINVD;
+        } else {
+            b.putShort(109, (short) (BOOT_ARCH_NO_VGA | BOOT_ARCH_NO_CMOS_RTC));
+            flags |= FADT_HW_REDUCED;
+        }
         if (pmTimerPort != 0) {
             // kvm-unit-tests reads PM_TMR_BLK (vmexit's inl_from_pmtimer); ACPI 2.0+ readers X_PM_TMR_BLK.
             b.putInt(76, pmTimerPort);
@@ -281,10 +369,28 @@ public final class AcpiTables {
         b.put(128, (byte) RESET_VALUE);
         b.put(131, (byte) 5);
         b.putLong(140, dsdt);
-        putIoRegister(b, 244, powerPorts + SLEEP_CONTROL);
-        putIoRegister(b, 256, powerPorts + SLEEP_STATUS);
+        if (!layout.hasPm1()) {
+            // Sleep registers are the hardware-reduced ACPI's; fixed hardware sleeps through PM1_CNT.
+            putIoRegister(b, 244, powerPorts + SLEEP_CONTROL);
+            putIoRegister(b, 256, powerPorts + SLEEP_STATUS);
+        }
         b.put(268, ascii("JVMMJVMM"));
         return finish(b);
+    }
+
+    /** A Generic Address Structure for a block of I/O ports, {@code length} bytes wide (access size unspecified). */
+    private static void putIoBlock(ByteBuffer b, int at, int port, int length) {
+        b.put(at, (byte) 1);
+        b.put(at + 1, (byte) (8 * length));
+        b.putLong(at + 4, port);
+    }
+
+    /** The FACS: signature, length, the rest 0 (the guest writes the waking vector; no global lock). */
+    static byte[] facs() {
+        ByteBuffer b = ByteBuffer.allocate(FACS_SIZE).order(ByteOrder.LITTLE_ENDIAN);
+        b.put(0, ascii("FACS"));
+        b.putInt(4, FACS_SIZE);
+        return b.array();
     }
 
     /** A Generic Address Structure for one 8-bit I/O port. */
@@ -332,11 +438,15 @@ public final class AcpiTables {
                             Aml.memory32Fixed(s.base(), s.size()),
                             Aml.interrupt(s.gsi(), true)))));
         }
-        byte[] body = Aml.concat(
-                Aml.scope("\\_SB_", devices.toArray(byte[][]::new)),
-                Aml.name("_S5_", Aml.pkg(Aml.integer(S5_SLEEP_TYPE), Aml.integer(0))));
-        ByteBuffer b = header("DSDT", HEADER_SIZE + body.length, 2);
-        b.put(HEADER_SIZE, body);
+        List<byte[]> body = new ArrayList<>();
+        body.add(Aml.scope("\\_SB_", devices.toArray(byte[][]::new)));
+        if (layout.hasPm1()) {
+            body.add(Aml.name("_S3_", Aml.pkg(Aml.integer(S3_SLEEP_TYPE), Aml.integer(0))));
+        }
+        body.add(Aml.name("_S5_", Aml.pkg(Aml.integer(S5_SLEEP_TYPE), Aml.integer(0))));
+        byte[] bytes = Aml.concat(body.toArray(byte[][]::new));
+        ByteBuffer b = header("DSDT", HEADER_SIZE + bytes.length, 2);
+        b.put(HEADER_SIZE, bytes);
         return finish(b);
     }
 

@@ -117,6 +117,60 @@ class AcpiTablesTest {
     }
 
     @Test
+    void withPm1RegistersTheFadtDescribesFixedHardwareAndTheFacs() {
+        AcpiTables.Layout pm1 = new AcpiTables.Layout(TestLayout.POWER_PORTS, TestLayout.COM1_PORT,
+                TestLayout.COM1_IRQ, 0x608, 0x620, 0x624);
+        AcpiTables.Tables tables = AcpiTables.build(2, TWO_SLOTS, pm1);
+        byte[] fadt = tables.table("FACP");
+        ByteBuffer f = le(fadt);
+        long facs = tables.tables().get("FACS");
+        assertEquals(0, sum(fadt, 0, fadt.length), "checksum");
+        assertEquals(0, f.getInt(112) & (1 << 20), "not hardware reduced");
+        assertEquals(facs, f.getInt(36) & 0xffff_ffffL, "FIRMWARE_CTRL");
+        assertEquals(facs, f.getLong(132), "X_FIRMWARE_CTRL");
+        assertEquals(9, f.getShort(46), "SCI_INT");
+        assertEquals(0, f.getInt(48), "SMI_CMD: ACPI always enabled");
+        assertEquals(0x620, f.getInt(56), "PM1a_EVT_BLK");
+        assertEquals(0x624, f.getInt(64), "PM1a_CNT_BLK");
+        assertEquals(4, f.get(88), "PM1_EVT_LEN");
+        assertEquals(2, f.get(89), "PM1_CNT_LEN");
+        assertEquals(1, f.get(148), "X_PM1a_EVT_BLK: system I/O");
+        assertEquals(32, f.get(149));
+        assertEquals(0x620, f.getLong(152));
+        assertEquals(1, f.get(172), "X_PM1a_CNT_BLK: system I/O");
+        assertEquals(16, f.get(173));
+        assertEquals(0x624, f.getLong(176));
+        assertEquals(0, f.getShort(109) & (1 << 5), "there is a CMOS RTC");
+        assertEquals(0, f.getLong(248), "no sleep control register");
+        assertEquals(0x608, f.getInt(76), "the PM timer stays");
+
+        byte[] bytes = tables.table("FACS");
+        assertEquals("FACS", ascii(bytes, 0, 4));
+        assertEquals(64, le(bytes).getInt(4));
+        assertEquals(0, le(bytes).getInt(AcpiTables.FACS_WAKING_VECTOR));
+        assertEquals(0, facs % 64, "64-byte aligned");
+        long dsdt = tables.tables().get("DSDT");
+        assertTrue(facs >= dsdt + tables.table("DSDT").length, "after the DSDT");
+        assertEquals(tables.base() + tables.bytes().length, facs + 64, "the tables end with it");
+        assertTrue(facs + 64 <= AcpiTables.AREA_END, "in the reserved BIOS area");
+        assertTrue(ascii(tables.table("DSDT"), 0, tables.table("DSDT").length).contains("_S3_"), "DSDT names S3");
+        byte[] xsdt = tables.table("XSDT");
+        assertEquals(36 + 16, xsdt.length, "the FACS is not in the XSDT");
+    }
+
+    @Test
+    void withoutPm1RegistersThereIsNoFacsAndNoS3() {
+        AcpiTables.Tables tables = AcpiTables.build(1, List.of(), TestLayout.ACPI);
+        assertEquals(null, tables.tables().get("FACS"));
+        ByteBuffer f = le(tables.table("FACP"));
+        assertEquals(0, f.getInt(36));
+        assertEquals(0, f.getLong(132));
+        assertEquals(0, f.getInt(56));
+        assertTrue(!ascii(tables.table("DSDT"), 0, tables.table("DSDT").length).contains("_S3_"));
+        assertThrows(IllegalArgumentException.class, () -> new AcpiTables.Layout(1, 2, 3, 4, 0x620, 0));
+    }
+
+    @Test
     void powerPortWritesDecode() {
         assertEquals(AcpiTables.PowerAction.POWEROFF, AcpiTables.powerAction(AcpiTables.SLEEP_CONTROL, 0x34));
         assertEquals(AcpiTables.PowerAction.NONE, AcpiTables.powerAction(AcpiTables.SLEEP_CONTROL, 0x14), "SLP_EN clear");
@@ -179,17 +233,7 @@ class AcpiTablesTest {
     /** When Debian's acpica-tools is installed, its disassembler must read our DSDT back as what we meant. */
     @Test
     void iaslDisassemblesTheDsdt(@TempDir Path dir) throws Exception {
-        Path iasl = Path.of("/usr/bin/iasl");
-        Assumptions.assumeTrue(Files.isExecutable(iasl), "iasl not installed (apt-get install acpica-tools)");
-        Path dat = dir.resolve("dsdt.dat");
-        Files.write(dat, AcpiTables.build(1, TWO_SLOTS, TestLayout.ACPI).table("DSDT"));
-        Process p = new ProcessBuilder(iasl.toString(), "-d", dat.toString()).directory(dir.toFile())
-                .redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(p.waitFor(30, TimeUnit.SECONDS));
-        assertEquals(0, p.exitValue(), out);
-        String dsl = Files.readString(dir.resolve("dsdt.dsl"))
-                .replaceAll("/\\*(?s:.*?)\\*/", " ").replaceAll("//[^\n]*", " ").replaceAll("\\s+", " ");
+        String dsl = iaslDisassembly(dir, "dsdt", AcpiTables.build(1, TWO_SLOTS, TestLayout.ACPI).table("DSDT"), true);
         for (String expected : List.of(
                 "DefinitionBlock (\"\", \"DSDT\", 2, \"JVMM \", \"JVMMDSDT\", 0x00000001)",
                 "Scope (\\_SB) { Device (COM1) { Name (_HID, EisaId (\"PNP0501\") ) Name (_UID, Zero)",
@@ -200,6 +244,41 @@ class AcpiTablesTest {
                 "Name (_S5, Package (0x02) { 0x05, Zero })")) {
             assertTrue(dsl.contains(expected), "missing '" + expected + "' in " + dsl);
         }
+    }
+
+    @Test
+    void iaslDecodesTheFixedHardwareFadtAndTheS3State(@TempDir Path dir) throws Exception {
+        AcpiTables.Tables tables = AcpiTables.build(1, List.of(), new AcpiTables.Layout(TestLayout.POWER_PORTS,
+                TestLayout.COM1_PORT, TestLayout.COM1_IRQ, 0x608, 0x620, 0x624));
+        String fadt = iaslDisassembly(dir, "facp", tables.table("FACP"), false);
+        String facs = String.format("%08X", tables.tables().get("FACS"));
+        for (String expected : List.of("FACS Address : " + facs, "FACS Address : 00000000" + facs,
+                "PM1A Event Block Address : 00000620", "PM1A Control Block Address : 00000624",
+                "PM1 Event Block Length : 04", "PM1 Control Block Length : 02", "SCI Interrupt : 0009",
+                "Hardware Reduced (V5) : 0", "CMOS RTC Not Present (V5) : 0")) {
+            assertTrue(fadt.contains(expected), "missing '" + expected + "' in " + fadt);
+        }
+        String dsdt = iaslDisassembly(dir, "dsdt", tables.table("DSDT"), true);
+        assertTrue(dsdt.contains("Name (_S3, Package (0x02) { One, Zero })"), dsdt);
+    }
+
+    /** iasl's disassembly of one table, line comments dropped, block comments too if asked, blanks squeezed. */
+    private static String iaslDisassembly(Path dir, String name, byte[] table, boolean dropBlockComments)
+            throws Exception {
+        Path iasl = Path.of("/usr/bin/iasl");
+        Assumptions.assumeTrue(Files.isExecutable(iasl), "iasl not installed (apt-get install acpica-tools)");
+        Path dat = dir.resolve(name + ".dat");
+        Files.write(dat, table);
+        Process p = new ProcessBuilder(iasl.toString(), "-d", dat.toString()).directory(dir.toFile())
+                .redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(30, TimeUnit.SECONDS));
+        assertEquals(0, p.exitValue(), out);
+        String dsl = Files.readString(dir.resolve(name + ".dsl"));
+        if (dropBlockComments) {
+            dsl = dsl.replaceAll("/\\*(?s:.*?)\\*/", " ");
+        }
+        return dsl.replaceAll("//[^\n]*", " ").replaceAll("\\s+", " ");
     }
 
     @Test

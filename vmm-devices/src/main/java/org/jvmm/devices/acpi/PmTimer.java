@@ -14,8 +14,7 @@ import org.jvmm.core.bus.BusDevice;
  *
  * <p>The register is read-only: writes are dropped. A read at offset {@code o} of {@code n} bytes
  * returns bytes {@code o} to {@code o + n - 1} of the count (zeros past the fourth byte), so the
- * byte-wise reads some guests do see the same counter. No overflow status or SCI: jvmm's machine has
- * no PM1 event block.
+ * byte-wise reads some guests do see the same counter. No overflow status (TMR_STS) or SCI.
  */
 public final class PmTimer implements BusDevice {
 
