@@ -12,7 +12,7 @@ import java.util.List;
  * RAM of a VM, or a plain arena segment in a test. The regions are validated once (sorted,
  * non-overlapping); lookups scan a few parallel arrays and allocate nothing.
  */
-public final class RegionGuestMemory implements GuestMemory {
+public final class RegionGuestMemory extends GuestMemory {
 
     private static final ValueLayout.OfShort SHORT = ValueLayout.JAVA_SHORT_UNALIGNED;
     private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED;
@@ -27,6 +27,13 @@ public final class RegionGuestMemory implements GuestMemory {
     // save the JIT the array loads and their range checks of the general lookup.
     private final long firstBase;
     private final MemorySegment firstSegment;
+    private final long firstHostAddress;
+    // How many offsets into region 0 can start a value of 1, 2, 4 and 8 bytes: the bounds of the
+    // fast path's single unsigned compare, 0 (nothing fits) for a region shorter than the value.
+    private final long firstFitsByte;
+    private final long firstFitsShort;
+    private final long firstFitsInt;
+    private final long firstFitsLong;
 
     /**
      * Creates guest memory from regions given in any order.
@@ -58,6 +65,11 @@ public final class RegionGuestMemory implements GuestMemory {
         }
         this.firstBase = bases[0];
         this.firstSegment = segments[0];
+        this.firstHostAddress = segments[0].address();
+        this.firstFitsByte = fits(sizes[0], Byte.BYTES);
+        this.firstFitsShort = fits(sizes[0], Short.BYTES);
+        this.firstFitsInt = fits(sizes[0], Integer.BYTES);
+        this.firstFitsLong = fits(sizes[0], Long.BYTES);
     }
 
     private static String describe(GuestRegion region) {
@@ -69,10 +81,24 @@ public final class RegionGuestMemory implements GuestMemory {
         return regions;
     }
 
-    /** Whether {@code length} bytes at {@code offset} into region 0 lie inside it. */
-    private boolean inFirst(long offset, long length) {
-        // Written as the segment's own bounds check is, on its own size: the JIT then folds the two.
-        return offset >= 0 && offset <= firstSegment.byteSize() - length;
+    /** {@return how many offsets into {@code size} bytes can start a value of {@code width} bytes} */
+    private static long fits(long size, int width) {
+        return Math.max(size - width + 1, 0);
+    }
+
+    /**
+     * The fast path's check: whether {@code offset} into region 0 is one of the {@code fits} offsets
+     * where the value lies inside it. One unsigned compare, which also refuses an address below
+     * region 0 (its offset wraps to a huge one), in the form of the segment's own bounds check.
+     */
+    private static boolean inFirst(long offset, long fits) {
+        return Long.compareUnsigned(offset, fits) < 0;
+    }
+
+    /** Whether {@code offset} into region 0 is on a {@code width}-byte boundary of the host memory. */
+    private boolean alignedInFirst(long offset, int width) {
+        // The host segment is page aligned, so guest alignment is host alignment.
+        return ((firstHostAddress + offset) & (width - 1)) == 0;
     }
 
     /** Index of the region holding the whole range, or -1. */
@@ -108,7 +134,7 @@ public final class RegionGuestMemory implements GuestMemory {
     @Override
     public byte readByte(long address) {
         long offset = address - firstBase;
-        if (inFirst(offset, 1)) {
+        if (inFirst(offset, firstFitsByte)) {
             return firstSegment.get(ValueLayout.JAVA_BYTE, offset);
         }
         int i = require(address, 1);
@@ -118,7 +144,7 @@ public final class RegionGuestMemory implements GuestMemory {
     @Override
     public short readShort(long address) {
         long offset = address - firstBase;
-        if (inFirst(offset, 2)) {
+        if (inFirst(offset, firstFitsShort)) {
             return firstSegment.get(SHORT, offset);
         }
         int i = require(address, 2);
@@ -128,7 +154,7 @@ public final class RegionGuestMemory implements GuestMemory {
     @Override
     public int readInt(long address) {
         long offset = address - firstBase;
-        if (inFirst(offset, 4)) {
+        if (inFirst(offset, firstFitsInt)) {
             return firstSegment.get(INT, offset);
         }
         int i = require(address, 4);
@@ -138,7 +164,7 @@ public final class RegionGuestMemory implements GuestMemory {
     @Override
     public long readLong(long address) {
         long offset = address - firstBase;
-        if (inFirst(offset, 8)) {
+        if (inFirst(offset, firstFitsLong)) {
             return firstSegment.get(LONG, offset);
         }
         int i = require(address, 8);
@@ -148,7 +174,7 @@ public final class RegionGuestMemory implements GuestMemory {
     @Override
     public void writeByte(long address, byte value) {
         long offset = address - firstBase;
-        if (inFirst(offset, 1)) {
+        if (inFirst(offset, firstFitsByte)) {
             firstSegment.set(ValueLayout.JAVA_BYTE, offset, value);
             return;
         }
@@ -159,7 +185,7 @@ public final class RegionGuestMemory implements GuestMemory {
     @Override
     public void writeShort(long address, short value) {
         long offset = address - firstBase;
-        if (inFirst(offset, 2)) {
+        if (inFirst(offset, firstFitsShort)) {
             firstSegment.set(SHORT, offset, value);
             return;
         }
@@ -170,7 +196,7 @@ public final class RegionGuestMemory implements GuestMemory {
     @Override
     public void writeInt(long address, int value) {
         long offset = address - firstBase;
-        if (inFirst(offset, 4)) {
+        if (inFirst(offset, firstFitsInt)) {
             firstSegment.set(INT, offset, value);
             return;
         }
@@ -181,7 +207,7 @@ public final class RegionGuestMemory implements GuestMemory {
     @Override
     public void writeLong(long address, long value) {
         long offset = address - firstBase;
-        if (inFirst(offset, 8)) {
+        if (inFirst(offset, firstFitsLong)) {
             firstSegment.set(LONG, offset, value);
             return;
         }
@@ -192,7 +218,7 @@ public final class RegionGuestMemory implements GuestMemory {
     @Override
     public short readShortAcquire(long address) {
         long offset = address - firstBase;
-        if (inFirst(offset, 2) && ((firstSegment.address() + offset) & 1) == 0) {
+        if (inFirst(offset, firstFitsShort) && alignedInFirst(offset, Short.BYTES)) {
             return (short) SHORT_ATOMIC.getAcquire(firstSegment, offset);
         }
         int i = requireAligned(address, 2);
@@ -202,7 +228,7 @@ public final class RegionGuestMemory implements GuestMemory {
     @Override
     public void writeShortRelease(long address, short value) {
         long offset = address - firstBase;
-        if (inFirst(offset, 2) && ((firstSegment.address() + offset) & 1) == 0) {
+        if (inFirst(offset, firstFitsShort) && alignedInFirst(offset, Short.BYTES)) {
             SHORT_ATOMIC.setRelease(firstSegment, offset, value);
             return;
         }
@@ -210,9 +236,9 @@ public final class RegionGuestMemory implements GuestMemory {
         SHORT_ATOMIC.setRelease(segments[i], address - bases[i], value);
     }
 
-    private int requireAligned(long address, long size) {
+    private int requireAligned(long address, int size) {
         int i = require(address, size);
-        // The host segment is page aligned, so guest alignment is host alignment.
+        // As in alignedInFirst: the host segment is page aligned.
         if (((segments[i].address() + (address - bases[i])) & (size - 1)) != 0) {
             throw new GuestMemoryException(address, size);
         }
