@@ -27,13 +27,6 @@ public final class RegionGuestMemory extends GuestMemory {
     // save the JIT the array loads and their range checks of the general lookup.
     private final long firstBase;
     private final MemorySegment firstSegment;
-    private final long firstHostAddress;
-    // How many offsets into region 0 can start a value of 1, 2, 4 and 8 bytes: the bounds of the
-    // fast path's single unsigned compare, 0 (nothing fits) for a region shorter than the value.
-    private final long firstFitsByte;
-    private final long firstFitsShort;
-    private final long firstFitsInt;
-    private final long firstFitsLong;
 
     /**
      * Creates guest memory from regions given in any order.
@@ -65,11 +58,6 @@ public final class RegionGuestMemory extends GuestMemory {
         }
         this.firstBase = bases[0];
         this.firstSegment = segments[0];
-        this.firstHostAddress = segments[0].address();
-        this.firstFitsByte = fits(sizes[0], Byte.BYTES);
-        this.firstFitsShort = fits(sizes[0], Short.BYTES);
-        this.firstFitsInt = fits(sizes[0], Integer.BYTES);
-        this.firstFitsLong = fits(sizes[0], Long.BYTES);
     }
 
     private static String describe(GuestRegion region) {
@@ -81,24 +69,22 @@ public final class RegionGuestMemory extends GuestMemory {
         return regions;
     }
 
-    /** {@return how many offsets into {@code size} bytes can start a value of {@code width} bytes} */
-    private static long fits(long size, int width) {
-        return Math.max(size - width + 1, 0);
-    }
-
     /**
-     * The fast path's check: whether {@code offset} into region 0 is one of the {@code fits} offsets
-     * where the value lies inside it. One unsigned compare, which also refuses an address below
-     * region 0 (its offset wraps to a huge one), in the form of the segment's own bounds check.
+     * The fast path's check: whether {@code width} bytes at {@code offset} into region 0 lie inside
+     * it. One unsigned compare, which also refuses an address below region 0 (its offset wraps to a
+     * huge one), written exactly as the segment's own bounds check on the same length, so the JIT
+     * can keep one of the two. A region 0 shorter than {@code width} wraps the limit and lets the
+     * access through to the segment, whose check then throws: the accessors catch that as a miss.
      */
-    private static boolean inFirst(long offset, long fits) {
-        return Long.compareUnsigned(offset, fits) < 0;
+    private boolean inFirst(long offset, int width) {
+        return Long.compareUnsigned(offset, firstSegment.byteSize() - width + 1) < 0;
     }
 
     /** Whether {@code offset} into region 0 is on a {@code width}-byte boundary of the host memory. */
     private boolean alignedInFirst(long offset, int width) {
-        // The host segment is page aligned, so guest alignment is host alignment.
-        return ((firstHostAddress + offset) & (width - 1)) == 0;
+        // The host segment is page aligned, so guest alignment is host alignment. Written as the
+        // segment's own alignment check, for the same reason.
+        return ((firstSegment.address() + offset) & (width - 1)) == 0;
     }
 
     /** Index of the region holding the whole range, or -1. */
@@ -134,8 +120,12 @@ public final class RegionGuestMemory extends GuestMemory {
     @Override
     public byte readByte(long address) {
         long offset = address - firstBase;
-        if (inFirst(offset, firstFitsByte)) {
-            return firstSegment.get(ValueLayout.JAVA_BYTE, offset);
+        if (inFirst(offset, Byte.BYTES)) {
+            try {
+                return firstSegment.get(ValueLayout.JAVA_BYTE, offset);
+            } catch (IndexOutOfBoundsException regionShorterThanTheValue) {
+                // a miss: the lookup below refuses it
+            }
         }
         int i = require(address, 1);
         return segments[i].get(ValueLayout.JAVA_BYTE, address - bases[i]);
@@ -144,8 +134,12 @@ public final class RegionGuestMemory extends GuestMemory {
     @Override
     public short readShort(long address) {
         long offset = address - firstBase;
-        if (inFirst(offset, firstFitsShort)) {
-            return firstSegment.get(SHORT, offset);
+        if (inFirst(offset, Short.BYTES)) {
+            try {
+                return firstSegment.get(SHORT, offset);
+            } catch (IndexOutOfBoundsException regionShorterThanTheValue) {
+                // a miss: the lookup below refuses it
+            }
         }
         int i = require(address, 2);
         return segments[i].get(SHORT, address - bases[i]);
@@ -154,8 +148,12 @@ public final class RegionGuestMemory extends GuestMemory {
     @Override
     public int readInt(long address) {
         long offset = address - firstBase;
-        if (inFirst(offset, firstFitsInt)) {
-            return firstSegment.get(INT, offset);
+        if (inFirst(offset, Integer.BYTES)) {
+            try {
+                return firstSegment.get(INT, offset);
+            } catch (IndexOutOfBoundsException regionShorterThanTheValue) {
+                // a miss: the lookup below refuses it
+            }
         }
         int i = require(address, 4);
         return segments[i].get(INT, address - bases[i]);
@@ -164,8 +162,12 @@ public final class RegionGuestMemory extends GuestMemory {
     @Override
     public long readLong(long address) {
         long offset = address - firstBase;
-        if (inFirst(offset, firstFitsLong)) {
-            return firstSegment.get(LONG, offset);
+        if (inFirst(offset, Long.BYTES)) {
+            try {
+                return firstSegment.get(LONG, offset);
+            } catch (IndexOutOfBoundsException regionShorterThanTheValue) {
+                // a miss: the lookup below refuses it
+            }
         }
         int i = require(address, 8);
         return segments[i].get(LONG, address - bases[i]);
@@ -174,9 +176,13 @@ public final class RegionGuestMemory extends GuestMemory {
     @Override
     public void writeByte(long address, byte value) {
         long offset = address - firstBase;
-        if (inFirst(offset, firstFitsByte)) {
-            firstSegment.set(ValueLayout.JAVA_BYTE, offset, value);
-            return;
+        if (inFirst(offset, Byte.BYTES)) {
+            try {
+                firstSegment.set(ValueLayout.JAVA_BYTE, offset, value);
+                return;
+            } catch (IndexOutOfBoundsException regionShorterThanTheValue) {
+                // a miss: the lookup below refuses it
+            }
         }
         int i = require(address, 1);
         segments[i].set(ValueLayout.JAVA_BYTE, address - bases[i], value);
@@ -185,9 +191,13 @@ public final class RegionGuestMemory extends GuestMemory {
     @Override
     public void writeShort(long address, short value) {
         long offset = address - firstBase;
-        if (inFirst(offset, firstFitsShort)) {
-            firstSegment.set(SHORT, offset, value);
-            return;
+        if (inFirst(offset, Short.BYTES)) {
+            try {
+                firstSegment.set(SHORT, offset, value);
+                return;
+            } catch (IndexOutOfBoundsException regionShorterThanTheValue) {
+                // a miss: the lookup below refuses it
+            }
         }
         int i = require(address, 2);
         segments[i].set(SHORT, address - bases[i], value);
@@ -196,9 +206,13 @@ public final class RegionGuestMemory extends GuestMemory {
     @Override
     public void writeInt(long address, int value) {
         long offset = address - firstBase;
-        if (inFirst(offset, firstFitsInt)) {
-            firstSegment.set(INT, offset, value);
-            return;
+        if (inFirst(offset, Integer.BYTES)) {
+            try {
+                firstSegment.set(INT, offset, value);
+                return;
+            } catch (IndexOutOfBoundsException regionShorterThanTheValue) {
+                // a miss: the lookup below refuses it
+            }
         }
         int i = require(address, 4);
         segments[i].set(INT, address - bases[i], value);
@@ -207,9 +221,13 @@ public final class RegionGuestMemory extends GuestMemory {
     @Override
     public void writeLong(long address, long value) {
         long offset = address - firstBase;
-        if (inFirst(offset, firstFitsLong)) {
-            firstSegment.set(LONG, offset, value);
-            return;
+        if (inFirst(offset, Long.BYTES)) {
+            try {
+                firstSegment.set(LONG, offset, value);
+                return;
+            } catch (IndexOutOfBoundsException regionShorterThanTheValue) {
+                // a miss: the lookup below refuses it
+            }
         }
         int i = require(address, 8);
         segments[i].set(LONG, address - bases[i], value);
@@ -218,8 +236,12 @@ public final class RegionGuestMemory extends GuestMemory {
     @Override
     public short readShortAcquire(long address) {
         long offset = address - firstBase;
-        if (inFirst(offset, firstFitsShort) && alignedInFirst(offset, Short.BYTES)) {
-            return (short) SHORT_ATOMIC.getAcquire(firstSegment, offset);
+        if (inFirst(offset, Short.BYTES) && alignedInFirst(offset, Short.BYTES)) {
+            try {
+                return (short) SHORT_ATOMIC.getAcquire(firstSegment, offset);
+            } catch (IndexOutOfBoundsException regionShorterThanTheValue) {
+                // a miss: the lookup below refuses it
+            }
         }
         int i = requireAligned(address, 2);
         return (short) SHORT_ATOMIC.getAcquire(segments[i], address - bases[i]);
@@ -228,9 +250,13 @@ public final class RegionGuestMemory extends GuestMemory {
     @Override
     public void writeShortRelease(long address, short value) {
         long offset = address - firstBase;
-        if (inFirst(offset, firstFitsShort) && alignedInFirst(offset, Short.BYTES)) {
-            SHORT_ATOMIC.setRelease(firstSegment, offset, value);
-            return;
+        if (inFirst(offset, Short.BYTES) && alignedInFirst(offset, Short.BYTES)) {
+            try {
+                SHORT_ATOMIC.setRelease(firstSegment, offset, value);
+                return;
+            } catch (IndexOutOfBoundsException regionShorterThanTheValue) {
+                // a miss: the lookup below refuses it
+            }
         }
         int i = requireAligned(address, 2);
         SHORT_ATOMIC.setRelease(segments[i], address - bases[i], value);
