@@ -12,7 +12,7 @@ import java.util.List;
  * RAM of a VM, or a plain arena segment in a test. The regions are validated once (sorted,
  * non-overlapping); lookups scan a few parallel arrays and allocate nothing.
  */
-public final class RegionGuestMemory implements GuestMemory {
+public final class RegionGuestMemory extends GuestMemory {
 
     private static final ValueLayout.OfShort SHORT = ValueLayout.JAVA_SHORT_UNALIGNED;
     private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED;
@@ -69,10 +69,22 @@ public final class RegionGuestMemory implements GuestMemory {
         return regions;
     }
 
-    /** Whether {@code length} bytes at {@code offset} into region 0 lie inside it. */
-    private boolean inFirst(long offset, long length) {
-        // Written as the segment's own bounds check is, on its own size: the JIT then folds the two.
-        return offset >= 0 && offset <= firstSegment.byteSize() - length;
+    /**
+     * The fast path's check: whether {@code width} bytes at {@code offset} into region 0 lie inside
+     * it. One unsigned compare, which also refuses an address below region 0 (its offset wraps to a
+     * huge one), written exactly as the segment's own bounds check on the same length, so the JIT
+     * can keep one of the two. A region 0 shorter than {@code width} wraps the limit and lets the
+     * access through to the segment, whose check then throws: the accessors catch that as a miss.
+     */
+    private boolean inFirst(long offset, int width) {
+        return Long.compareUnsigned(offset, firstSegment.byteSize() - width + 1) < 0;
+    }
+
+    /** Whether {@code offset} into region 0 is on a {@code width}-byte boundary of the host memory. */
+    private boolean alignedInFirst(long offset, int width) {
+        // The host segment is page aligned, so guest alignment is host alignment. Written as the
+        // segment's own alignment check, for the same reason.
+        return ((firstSegment.address() + offset) & (width - 1)) == 0;
     }
 
     /** Index of the region holding the whole range, or -1. */
@@ -108,8 +120,12 @@ public final class RegionGuestMemory implements GuestMemory {
     @Override
     public byte readByte(long address) {
         long offset = address - firstBase;
-        if (inFirst(offset, 1)) {
-            return firstSegment.get(ValueLayout.JAVA_BYTE, offset);
+        if (inFirst(offset, Byte.BYTES)) {
+            try {
+                return firstSegment.get(ValueLayout.JAVA_BYTE, offset);
+            } catch (IndexOutOfBoundsException regionShorterThanTheValue) {
+                // a miss: the lookup below refuses it
+            }
         }
         int i = require(address, 1);
         return segments[i].get(ValueLayout.JAVA_BYTE, address - bases[i]);
@@ -118,8 +134,12 @@ public final class RegionGuestMemory implements GuestMemory {
     @Override
     public short readShort(long address) {
         long offset = address - firstBase;
-        if (inFirst(offset, 2)) {
-            return firstSegment.get(SHORT, offset);
+        if (inFirst(offset, Short.BYTES)) {
+            try {
+                return firstSegment.get(SHORT, offset);
+            } catch (IndexOutOfBoundsException regionShorterThanTheValue) {
+                // a miss: the lookup below refuses it
+            }
         }
         int i = require(address, 2);
         return segments[i].get(SHORT, address - bases[i]);
@@ -128,8 +148,12 @@ public final class RegionGuestMemory implements GuestMemory {
     @Override
     public int readInt(long address) {
         long offset = address - firstBase;
-        if (inFirst(offset, 4)) {
-            return firstSegment.get(INT, offset);
+        if (inFirst(offset, Integer.BYTES)) {
+            try {
+                return firstSegment.get(INT, offset);
+            } catch (IndexOutOfBoundsException regionShorterThanTheValue) {
+                // a miss: the lookup below refuses it
+            }
         }
         int i = require(address, 4);
         return segments[i].get(INT, address - bases[i]);
@@ -138,8 +162,12 @@ public final class RegionGuestMemory implements GuestMemory {
     @Override
     public long readLong(long address) {
         long offset = address - firstBase;
-        if (inFirst(offset, 8)) {
-            return firstSegment.get(LONG, offset);
+        if (inFirst(offset, Long.BYTES)) {
+            try {
+                return firstSegment.get(LONG, offset);
+            } catch (IndexOutOfBoundsException regionShorterThanTheValue) {
+                // a miss: the lookup below refuses it
+            }
         }
         int i = require(address, 8);
         return segments[i].get(LONG, address - bases[i]);
@@ -148,9 +176,13 @@ public final class RegionGuestMemory implements GuestMemory {
     @Override
     public void writeByte(long address, byte value) {
         long offset = address - firstBase;
-        if (inFirst(offset, 1)) {
-            firstSegment.set(ValueLayout.JAVA_BYTE, offset, value);
-            return;
+        if (inFirst(offset, Byte.BYTES)) {
+            try {
+                firstSegment.set(ValueLayout.JAVA_BYTE, offset, value);
+                return;
+            } catch (IndexOutOfBoundsException regionShorterThanTheValue) {
+                // a miss: the lookup below refuses it
+            }
         }
         int i = require(address, 1);
         segments[i].set(ValueLayout.JAVA_BYTE, address - bases[i], value);
@@ -159,9 +191,13 @@ public final class RegionGuestMemory implements GuestMemory {
     @Override
     public void writeShort(long address, short value) {
         long offset = address - firstBase;
-        if (inFirst(offset, 2)) {
-            firstSegment.set(SHORT, offset, value);
-            return;
+        if (inFirst(offset, Short.BYTES)) {
+            try {
+                firstSegment.set(SHORT, offset, value);
+                return;
+            } catch (IndexOutOfBoundsException regionShorterThanTheValue) {
+                // a miss: the lookup below refuses it
+            }
         }
         int i = require(address, 2);
         segments[i].set(SHORT, address - bases[i], value);
@@ -170,9 +206,13 @@ public final class RegionGuestMemory implements GuestMemory {
     @Override
     public void writeInt(long address, int value) {
         long offset = address - firstBase;
-        if (inFirst(offset, 4)) {
-            firstSegment.set(INT, offset, value);
-            return;
+        if (inFirst(offset, Integer.BYTES)) {
+            try {
+                firstSegment.set(INT, offset, value);
+                return;
+            } catch (IndexOutOfBoundsException regionShorterThanTheValue) {
+                // a miss: the lookup below refuses it
+            }
         }
         int i = require(address, 4);
         segments[i].set(INT, address - bases[i], value);
@@ -181,9 +221,13 @@ public final class RegionGuestMemory implements GuestMemory {
     @Override
     public void writeLong(long address, long value) {
         long offset = address - firstBase;
-        if (inFirst(offset, 8)) {
-            firstSegment.set(LONG, offset, value);
-            return;
+        if (inFirst(offset, Long.BYTES)) {
+            try {
+                firstSegment.set(LONG, offset, value);
+                return;
+            } catch (IndexOutOfBoundsException regionShorterThanTheValue) {
+                // a miss: the lookup below refuses it
+            }
         }
         int i = require(address, 8);
         segments[i].set(LONG, address - bases[i], value);
@@ -192,8 +236,12 @@ public final class RegionGuestMemory implements GuestMemory {
     @Override
     public short readShortAcquire(long address) {
         long offset = address - firstBase;
-        if (inFirst(offset, 2) && ((firstSegment.address() + offset) & 1) == 0) {
-            return (short) SHORT_ATOMIC.getAcquire(firstSegment, offset);
+        if (inFirst(offset, Short.BYTES) && alignedInFirst(offset, Short.BYTES)) {
+            try {
+                return (short) SHORT_ATOMIC.getAcquire(firstSegment, offset);
+            } catch (IndexOutOfBoundsException regionShorterThanTheValue) {
+                // a miss: the lookup below refuses it
+            }
         }
         int i = requireAligned(address, 2);
         return (short) SHORT_ATOMIC.getAcquire(segments[i], address - bases[i]);
@@ -202,17 +250,21 @@ public final class RegionGuestMemory implements GuestMemory {
     @Override
     public void writeShortRelease(long address, short value) {
         long offset = address - firstBase;
-        if (inFirst(offset, 2) && ((firstSegment.address() + offset) & 1) == 0) {
-            SHORT_ATOMIC.setRelease(firstSegment, offset, value);
-            return;
+        if (inFirst(offset, Short.BYTES) && alignedInFirst(offset, Short.BYTES)) {
+            try {
+                SHORT_ATOMIC.setRelease(firstSegment, offset, value);
+                return;
+            } catch (IndexOutOfBoundsException regionShorterThanTheValue) {
+                // a miss: the lookup below refuses it
+            }
         }
         int i = requireAligned(address, 2);
         SHORT_ATOMIC.setRelease(segments[i], address - bases[i], value);
     }
 
-    private int requireAligned(long address, long size) {
+    private int requireAligned(long address, int size) {
         int i = require(address, size);
-        // The host segment is page aligned, so guest alignment is host alignment.
+        // As in alignedInFirst: the host segment is page aligned.
         if (((segments[i].address() + (address - bases[i])) & (size - 1)) != 0) {
             throw new GuestMemoryException(address, size);
         }
