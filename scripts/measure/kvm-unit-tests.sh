@@ -51,6 +51,8 @@
 # only), so that a long run can be split into shorter ones: run again with the same --out to go on.
 # JVMM_KUT_NESTED_TIMEOUT (default 14400) bounds one nested boot in seconds; JVMM_KUT_NESTED_MEM (default
 # 6G) is its RAM (the svm entries give their guest 4 GiB); JVMM_KUT_NESTED_CPUS (default 1) its vCPUs.
+# JVMM_JAVA_OPTIONS and JVMM_LEAN (./jvmm's) are passed on to jvmm there too, e.g.
+# JVMM_JAVA_OPTIONS=-XX:TieredStopAtLevel=4 for C2 instead of the launcher's C1.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd -P)
 export LC_ALL=C
@@ -275,13 +277,18 @@ if [ "${JVMM_KUT_NESTED:-0}" != 1 ] && [ -e /dev/kvm ] && { exec 3<>/dev/kvm; } 
     "$0" --run-units "$out" "${JVMM_KUT_BUDGET:-}"
 else
     retries=${JVMM_KUT_RETRIES:-3} stalled=0
+    # The launcher's JVM choices reach jvmm in the nested machine, whose environment starts empty.
+    jvm_env=()
+    for var in JVMM_JAVA_OPTIONS JVMM_LEAN; do
+        if [ -n "${!var:-}" ]; then jvm_env+=("$var=${!var}"); fi
+    done
     while [ "$(done_count)" -lt "$total" ] && [ "$stalled" -lt "$retries" ]; do
         before=$(done_count)
         echo "kvm-unit-tests.sh: no usable /dev/kvm here: running $((total - before)) of $total runs inside" \
             "scripts/env/nested-kvm.sh" >&2
         "$root/scripts/env/nested-kvm.sh" --timeout "${JVMM_KUT_NESTED_TIMEOUT:-14400}" --idle-timeout 1900 \
             --mem "${JVMM_KUT_NESTED_MEM:-6G}" --cpus "${JVMM_KUT_NESTED_CPUS:-1}" \
-            --share "$out" --share-ro "$kut" -- "$root/scripts/measure/kvm-unit-tests.sh" --run-units "$out" \
+            --share "$out" --share-ro "$kut" -- env "${jvm_env[@]}" "$root/scripts/measure/kvm-unit-tests.sh" --run-units "$out" \
             "${JVMM_KUT_BUDGET:-}" || true
         close_dead_unit
         if [ -n "${JVMM_KUT_BUDGET:-}" ]; then break; fi # one boot per budget: the caller resumes
