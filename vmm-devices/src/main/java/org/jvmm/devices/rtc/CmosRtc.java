@@ -1,7 +1,5 @@
 package org.jvmm.devices.rtc;
 
-import java.time.LocalDateTime;
-import java.time.ZoneOffset;
 import java.util.Objects;
 import java.util.function.LongSupplier;
 import org.jvmm.core.bus.BusDevice;
@@ -268,17 +266,24 @@ public final class CmosRtc implements BusDevice {
                 || value == timeRegister(register, epochSecond * NANOS_PER_SECOND);
     }
 
+    /**
+     * A time register for the UTC time {@code nanos}, worked out with integer arithmetic: the guest
+     * reads these on its vCPU's exit path, which allocates nothing (java.time's objects would).
+     */
     private int timeRegister(int register, long nanos) {
-        LocalDateTime t = LocalDateTime.ofEpochSecond(Math.floorDiv(nanos, NANOS_PER_SECOND), 0, ZoneOffset.UTC);
+        long seconds = Math.floorDiv(nanos, NANOS_PER_SECOND);
+        long days = Math.floorDiv(seconds, SECONDS_PER_DAY);
+        int secondOfDay = (int) Math.floorMod(seconds, SECONDS_PER_DAY);
         return switch (register) {
-            case SECONDS -> encode(t.getSecond());
-            case MINUTES -> encode(t.getMinute());
-            case HOURS -> hours(t.getHour());
-            case DAY_OF_WEEK -> encode(t.getDayOfWeek().getValue() % 7 + 1);
-            case DAY_OF_MONTH -> encode(t.getDayOfMonth());
-            case MONTH -> encode(t.getMonthValue());
-            case YEAR -> encode(Math.floorMod(t.getYear(), 100));
-            default -> encode(Math.floorMod(Math.floorDiv(t.getYear(), 100), 100));
+            case SECONDS -> encode(secondOfDay % 60);
+            case MINUTES -> encode(secondOfDay / 60 % 60);
+            case HOURS -> hours(secondOfDay / 3600);
+            // 1970-01-01 was a Thursday, day 5 when Sunday is 1.
+            case DAY_OF_WEEK -> encode((int) Math.floorMod(days + 4, 7) + 1);
+            case DAY_OF_MONTH -> encode(CivilDate.day(CivilDate.of(days)));
+            case MONTH -> encode(CivilDate.month(CivilDate.of(days)));
+            case YEAR -> encode((int) Math.floorMod(CivilDate.year(CivilDate.of(days)), 100));
+            default -> encode((int) Math.floorMod(Math.floorDiv(CivilDate.year(CivilDate.of(days)), 100), 100));
         };
     }
 

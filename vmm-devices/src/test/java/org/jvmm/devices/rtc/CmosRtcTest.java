@@ -52,6 +52,52 @@ class CmosRtcTest {
     }
 
     @Test
+    void everyTimeRegisterAgreesWithJavaTimeOverCenturiesInBinary() {
+        out(CmosRtc.REG_B, CmosRtc.B_BINARY | CmosRtc.B_24_HOUR);
+        Random random = new Random(8);
+        for (int i = 0; i < 20_000; i++) {
+            long second = i < 4 ? new long[] {0, -1, 951_782_400, 4_107_542_400L}[i] // 1970, 1969, 2000-02-29, 2100-03-01
+                    : random.nextLong(-2_208_988_800L, 7_258_118_400L); // 1900 to 2200
+            now = second * SECOND;
+            java.time.LocalDateTime t = java.time.LocalDateTime.ofEpochSecond(second, 0, java.time.ZoneOffset.UTC);
+            String at = t.toString();
+            assertEquals(t.getSecond(), in(CmosRtc.SECONDS), at);
+            assertEquals(t.getMinute(), in(CmosRtc.MINUTES), at);
+            assertEquals(t.getHour(), in(CmosRtc.HOURS), at);
+            assertEquals(t.getDayOfWeek().getValue() % 7 + 1, in(CmosRtc.DAY_OF_WEEK), at);
+            assertEquals(t.getDayOfMonth(), in(CmosRtc.DAY_OF_MONTH), at);
+            assertEquals(t.getMonthValue(), in(CmosRtc.MONTH), at);
+            assertEquals(t.getYear() % 100, in(CmosRtc.YEAR), at);
+            assertEquals(t.getYear() / 100, in(CmosRtc.CENTURY), at);
+        }
+    }
+
+    /** Reading the clock is a guest's exit: after warm-up it must allocate nothing. */
+    @Test
+    void readingTheClockAllocatesNothing() throws ReflectiveOperationException {
+        int[] registers = {CmosRtc.SECONDS, CmosRtc.MINUTES, CmosRtc.HOURS, CmosRtc.DAY_OF_WEEK, CmosRtc.DAY_OF_MONTH,
+            CmosRtc.MONTH, CmosRtc.YEAR, CmosRtc.CENTURY, CmosRtc.REG_A, CmosRtc.REG_C};
+        long sum = 0;
+        long before = 0;
+        for (int round = 0; round < 200_000; round++) {
+            if (round == 100_000) {
+                before = allocatedBytes();
+            }
+            now += SECOND / 3;
+            sum += in(registers[round % registers.length]);
+        }
+        long allocated = allocatedBytes() - before;
+        assertTrue(sum > 0);
+        assertTrue(allocated < 16 * 1024, "100 000 clock reads allocated " + allocated + " bytes");
+    }
+
+    /** Bytes this thread allocated so far, through com.sun.management (reflection: the module does not read it). */
+    private static long allocatedBytes() throws ReflectiveOperationException {
+        Object bean = Class.forName("java.lang.management.ManagementFactory").getMethod("getThreadMXBean").invoke(null);
+        return (long) Class.forName("com.sun.management.ThreadMXBean").getMethod("getCurrentThreadAllocatedBytes").invoke(bean);
+    }
+
+    @Test
     void readsBinaryAnd12HourFormatsAsRegisterBAsks() {
         out(CmosRtc.REG_B, CmosRtc.B_BINARY);
         assertEquals(42, in(CmosRtc.SECONDS));
