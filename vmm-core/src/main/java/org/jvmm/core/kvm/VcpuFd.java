@@ -37,7 +37,6 @@ public final class VcpuFd implements AutoCloseable {
     private static final long EXCEPTION_PENDING = KvmLayouts.offset(KvmLayouts.VCPU_EVENTS, "exception", "pending");
     private static final long EXCEPTION_ERROR_CODE = KvmLayouts.offset(KvmLayouts.VCPU_EVENTS, "exception", "error_code");
     private static final long EVENTS_FLAGS = KvmLayouts.offset(KvmLayouts.VCPU_EVENTS, "flags");
-    private static final long SIGNAL_MASK_LEN = KvmLayouts.offset(KvmLayouts.SIGNAL_MASK, "len");
     private static final long INTERRUPT_IRQ = KvmLayouts.offset(KvmLayouts.INTERRUPT, "irq");
     private static final long TRANSLATION_LINEAR = KvmLayouts.offset(KvmLayouts.TRANSLATION, "linear_address");
     private static final long TRANSLATION_PHYSICAL = KvmLayouts.offset(KvmLayouts.TRANSLATION, "physical_address");
@@ -404,20 +403,6 @@ public final class VcpuFd implements AutoCloseable {
             events.set(ValueLayout.JAVA_INT, EXCEPTION_ERROR_CODE, errorCode != null ? errorCode : 0);
             events.set(ValueLayout.JAVA_INT, EVENTS_FLAGS, 0); // flags: touch nothing else
             ioctl(KvmIoctls.SET_VCPU_EVENTS, events, "KVM_SET_VCPU_EVENTS");
-        }
-    }
-
-    /**
-     * KVM_SET_SIGNAL_MASK: the signal mask in force while this vCPU is inside {@code KVM_RUN}.
-     *
-     * @param mask the kernel sigset: bit {@code n - 1} blocks signal {@code n}
-     */
-    public void setSignalMask(long mask) {
-        try (Arena call = Arena.ofConfined()) {
-            MemorySegment sigmask = call.allocate(KvmLayouts.SIGNAL_MASK.byteSize() + Libc.KERNEL_SIGSET_SIZE, 8);
-            sigmask.set(ValueLayout.JAVA_INT, SIGNAL_MASK_LEN, (int) Libc.KERNEL_SIGSET_SIZE);
-            sigmask.set(ValueLayout.JAVA_LONG_UNALIGNED, KvmLayouts.SIGNAL_MASK.byteSize(), mask);
-            ioctl(KvmIoctls.SET_SIGNAL_MASK, sigmask, "KVM_SET_SIGNAL_MASK");
         }
     }
 

@@ -47,6 +47,12 @@ public final class Libc {
                 ERRNO, Linker.Option.firstVariadicArg(1));
     }
 
+    /** Linked on the first kick of a vCPU (jvmm's only signal handler), never before the first KVM_RUN. */
+    private static final class SigactionCall {
+        static final MethodHandle HANDLE = downcall("sigaction",
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS), ERRNO);
+    }
+
     private static final class StrerrorCall {
         static final MethodHandle HANDLE = downcall("strerror", FunctionDescriptor.of(ADDRESS, JAVA_INT));
     }
@@ -75,7 +81,6 @@ public final class Libc {
     private static final long SYS_IOCTL = 16;
     private static final long SYS_PREAD64 = 17;
     private static final long SYS_GETPID = 39;
-    private static final long SYS_RT_SIGTIMEDWAIT = 128;
     private static final long SYS_GETTID = 186;
     private static final long SYS_TGKILL = 234;
     private static final long SYS_OPENAT = 257;
@@ -341,19 +346,52 @@ public final class Libc {
         return result == -1 ? state.errno() : 0;
     }
 
+    /** sigaction flag: restart the system calls a handled signal interrupts (an ioctl's EINTR is never restarted). */
+    public static final int SA_RESTART = 0x10000000;
+    /** glibc's struct sigaction on x86-64: handler, a 128-byte sa_mask, sa_flags, padding, sa_restorer. */
+    private static final long SIGACTION_SIZE = 152;
+    private static final long SIGACTION_FLAGS = 136;
+
     /**
-     * sigtimedwait(2), as rt_sigtimedwait.
+     * sigaction(3) through glibc, which supplies the restorer the kernel's signal frame returns
+     * through (the raw system call would need its address): reads a signal's handler and, unless
+     * {@code handler} is NULL, replaces it with {@code handler}, an empty sa_mask and {@code flags}.
      *
-     * @param state   errno capture of the calling thread
-     * @param set     signals to wait for
-     * @param timeout a struct timespec, or NULL to wait forever
-     * @return the signal taken, or -1
+     * @param signal  the signal
+     * @param handler a native function taking the signal number, or NULL to only read
+     * @param flags   sa_flags for the new handler
+     * @return the previous handler's address: 0 for SIG_DFL, 1 for SIG_IGN
+     * @throws IllegalStateException if glibc refuses
      */
-    public static int sigtimedwait(CallState state, MemorySegment set, MemorySegment timeout) {
-        int signal = (int) syscall(state, SYS_RT_SIGTIMEDWAIT, address(set), 0, address(timeout), KERNEL_SIGSET_SIZE, 0, 0);
-        Reference.reachabilityFence(set);
-        Reference.reachabilityFence(timeout);
-        return signal;
+    public static long sigaction(int signal, MemorySegment handler, int flags) {
+        try (Arena call = Arena.ofConfined()) {
+            MemorySegment previous = call.allocate(SIGACTION_SIZE, 8);
+            MemorySegment action = MemorySegment.NULL;
+            if (!handler.equals(MemorySegment.NULL)) {
+                action = call.allocate(SIGACTION_SIZE, 8);
+                action.set(ValueLayout.ADDRESS, 0, handler);
+                action.set(ValueLayout.JAVA_INT, SIGACTION_FLAGS, flags);
+            }
+            CallState state = CallState.current();
+            int result = (int) SigactionCall.HANDLE.invokeExact(state.segment(), signal, action, previous);
+            if (result != 0) {
+                throw new IllegalStateException("sigaction(" + signal + ") failed: " + strerror(state.errno()));
+            }
+            return previous.get(ValueLayout.JAVA_LONG, 0);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /**
+     * The address of a function of the C library.
+     *
+     * @param name its symbol
+     * @return the function
+     * @throws IllegalStateException if the library has no such symbol
+     */
+    public static MemorySegment function(String name) {
+        return LOOKUP.find(name).orElseThrow(() -> new IllegalStateException("libc has no symbol '" + name + "'"));
     }
 
     /**

@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -13,6 +15,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import org.jvmm.core.kvm.ExitReason;
+import org.jvmm.core.sys.Libc;
 import org.jvmm.core.testing.Guests;
 import org.jvmm.core.testing.RecordingDevice;
 import org.jvmm.core.testing.RequiresKvm;
@@ -180,23 +183,54 @@ class VcpuControlGuestTest {
         }
     }
 
-    /** The kick signal is blocked only while the loop runs: a thread that ran it gets its mask back. */
+    /** The loop leaves the calling thread's signal mask as it found it, kick signal unblocked or blocked. */
     @Test
     void runOnCurrentThreadRestoresTheSignalMask() throws Exception {
         long kick = 1L << (KickSignal.SIGNAL - 1);
-        try (TestMachine m = TestMachine.create(1 << 20)) {
+        try (TestMachine m = TestMachine.create(1 << 20); Arena arena = Arena.ofConfined()) {
             long before = blockedSignals();
             assertEquals(0, before & kick, "the test thread starts with the kick signal unblocked");
             try (Vcpu vcpu = new Vcpu(m.realModeVcpu(0, HLT), m.dispatcher(0))) {
                 assertEquals(ExitReason.HLT, vcpu.runOnCurrentThread().reason());
             }
             assertEquals(Long.toHexString(before), Long.toHexString(blockedSignals()), "SigBlk after the run");
-            // Still usable: a second loop on the same thread blocks it again, and restores it again.
-            try (Vcpu vcpu = new Vcpu(m.realModeVcpu(1, 0x8000, HLT), m.dispatcher(1))) {
-                vcpu.stop();
-                assertEquals(VcpuStop.Cause.REQUESTED, vcpu.runOnCurrentThread().cause());
+            // A thread that blocks the signal: unblocked for the loop, blocked again after it, kicked or not.
+            MemorySegment set = arena.allocate(Libc.SIGSET_SIZE, 8);
+            Libc.sigaddset(set, KickSignal.SIGNAL);
+            assertEquals(0, Libc.pthreadSigmask(Libc.SIG_BLOCK, set, MemorySegment.NULL));
+            try {
+                try (Vcpu vcpu = new Vcpu(m.realModeVcpu(1, 0x8000, HLT), m.dispatcher(1))) {
+                    vcpu.stop();
+                    assertEquals(VcpuStop.Cause.REQUESTED, vcpu.runOnCurrentThread().cause());
+                }
+                assertEquals(Long.toHexString(before | kick), Long.toHexString(blockedSignals()), "SigBlk after a kicked run");
+            } finally {
+                assertEquals(0, Libc.pthreadSigmask(Libc.SIG_UNBLOCK, set, MemorySegment.NULL));
             }
-            assertEquals(Long.toHexString(before), Long.toHexString(blockedSignals()), "SigBlk after a kicked run");
+        }
+    }
+
+    /**
+     * A vCPU thread inherits its creator's signal mask; one that blocks the kick signal would never
+     * leave a guest that does not exit unless the loop unblocks it.
+     */
+    @Test
+    void aVcpuThreadThatInheritsTheKickSignalBlockedIsStillKicked() throws Exception {
+        try (TestMachine m = TestMachine.create(1 << 20); Arena arena = Arena.ofConfined()) {
+            MemorySegment set = arena.allocate(Libc.SIGSET_SIZE, 8);
+            Libc.sigaddset(set, KickSignal.SIGNAL);
+            Vcpu vcpu = new Vcpu(m.realModeVcpu(0, Guests.SPIN), m.dispatcher(0));
+            try (vcpu) {
+                assertEquals(0, Libc.pthreadSigmask(Libc.SIG_BLOCK, set, MemorySegment.NULL));
+                try {
+                    vcpu.start();
+                } finally {
+                    assertEquals(0, Libc.pthreadSigmask(Libc.SIG_UNBLOCK, set, MemorySegment.NULL));
+                }
+                Thread.sleep(300); // inside KVM_RUN by now
+                vcpu.stop();
+                assertEquals(VcpuStop.Cause.REQUESTED, vcpu.await(10_000).cause());
+            }
         }
     }
 

@@ -70,8 +70,6 @@ public final class KvmIoctls {
     public static final long GET_MSRS = iowr(KVMIO, 0x88, KvmLayouts.MSRS.byteSize());
     /** KVM_SET_MSRS (vCPU). */
     public static final long SET_MSRS = iow(KVMIO, 0x89, KvmLayouts.MSRS.byteSize());
-    /** KVM_SET_SIGNAL_MASK (vCPU). */
-    public static final long SET_SIGNAL_MASK = iow(KVMIO, 0x8b, KvmLayouts.SIGNAL_MASK.byteSize());
     /** KVM_GET_FPU (vCPU). */
     public static final long GET_FPU = ior(KVMIO, 0x8c, KvmLayouts.FPU.byteSize());
     /** KVM_SET_FPU (vCPU). */

@@ -156,8 +156,6 @@ public final class KvmLayouts {
     public static final StructLayout DEBUG_EXIT_ARCH = structLayout(
             u32("exception"), u32("pad"), u64("pc"), u64("dr6"), u64("dr7")).withName("kvm_debug_exit_arch");
 
-    /** struct kvm_signal_mask, the header before the sigset. */
-    public static final StructLayout SIGNAL_MASK = structLayout(u32("len")).withName("kvm_signal_mask");
 
     /** struct kvm_vcpu_events (x86). */
     public static final StructLayout VCPU_EVENTS = structLayout(
