@@ -156,7 +156,6 @@ public final class KvmLayouts {
     public static final StructLayout DEBUG_EXIT_ARCH = structLayout(
             u32("exception"), u32("pad"), u64("pc"), u64("dr6"), u64("dr7")).withName("kvm_debug_exit_arch");
 
-
     /** struct kvm_vcpu_events (x86). */
     public static final StructLayout VCPU_EVENTS = structLayout(
             structLayout(u8("injected"), u8("nr"), u8("has_error_code"), u8("pending"), u32("error_code"))
