@@ -1,29 +1,16 @@
 package org.jvmm.cli;
 
-import org.jvmm.machine.MemoryMap;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
-import org.jvmm.core.arch.X86Setup;
-import org.jvmm.core.bus.AddressRange;
-import org.jvmm.core.bus.Bus;
-import org.jvmm.core.bus.BusDevice;
-import org.jvmm.core.kvm.ExitReason;
-import org.jvmm.core.kvm.Kvm;
-import org.jvmm.core.kvm.VcpuFd;
-import org.jvmm.core.kvm.VmFd;
-import org.jvmm.core.memory.GuestRam;
-import org.jvmm.core.stats.ExitStats;
-import org.jvmm.core.vcpu.ExitDispatcher;
-import org.jvmm.core.vcpu.Vcpu;
-import org.jvmm.core.vcpu.VcpuStop;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -50,6 +37,10 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--json", description = "print JSON")
     boolean json;
 
+    @Option(names = "--stages", description = "also split the Java side into stages: a bare FFM ioctl downcall,"
+            + " + errno capture, VcpuFd.run(), the whole Vcpu loop (each a loop of its own)")
+    boolean stages;
+
     /** mov ecx, N; l: out 0x10, al; dec ecx; jnz l; hlt (16-bit real mode, at 0x7c00). */
     static byte[] loopGuest(int exits) {
         byte[] code = {0x66, (byte) 0xb9, 0, 0, 0, 0, (byte) 0xe6, 0x10, 0x66, 0x49, 0x75, (byte) 0xfa, (byte) 0xf4};
@@ -68,11 +59,18 @@ final class BenchCommand implements Callable<Integer> {
         if (exits < 1 || rounds < 1) {
             throw new IllegalArgumentException("--exits and --rounds must be positive");
         }
-        javaRoundTrip(exits / 10 + 1);
-        double javaNs = Double.MAX_VALUE;
-        for (int i = 0; i < rounds; i++) {
-            javaNs = Math.min(javaNs, javaRoundTrip(exits));
+        List<RoundTripStages> measured = stages ? List.of(RoundTripStages.values()) : List.of(RoundTripStages.VCPU_LOOP);
+        Map<RoundTripStages, Double> best = new EnumMap<>(RoundTripStages.class);
+        for (RoundTripStages stage : measured) {
+            stage.nanosPerExit(exits / 10 + 1);
         }
+        // Round by round, every stage once, so that a slow spell of the host falls on all of them.
+        for (int i = 0; i < rounds; i++) {
+            for (RoundTripStages stage : measured) {
+                best.merge(stage, stage.nanosPerExit(exits), Math::min);
+            }
+        }
+        double javaNs = best.get(RoundTripStages.VCPU_LOOP);
         Map<String, Double> c = cRoundTrip();
         Double cNs = c.get("c_ns_per_exit");
         Double cMaskNs = c.get("c_sigmask_ns_per_exit");
@@ -82,6 +80,11 @@ final class BenchCommand implements Callable<Integer> {
         out.put("c_sigmask_ns_per_exit", cMaskNs);
         out.put("ratio", cNs == null ? null : javaNs / cNs);
         out.put("exits", exits);
+        if (stages) {
+            Map<String, Double> byStage = new LinkedHashMap<>();
+            best.forEach((stage, ns) -> byStage.put(stage.name().toLowerCase(Locale.ROOT), ns));
+            out.put("stages_ns_per_exit", byStage);
+        }
         if (json) {
             System.out.println(Json.write(out));
         } else {
@@ -94,42 +97,21 @@ final class BenchCommand implements Callable<Integer> {
             } else {
                 System.out.println("  c     (not measured: gcc or the C source is missing)");
             }
+            if (stages) {
+                printStages(best, cNs);
+            }
         }
         return 0;
     }
 
-    /** One VM, the loop guest, jvmm's Vcpu and dispatcher with stats on; ns per exit. */
-    static double javaRoundTrip(int exits) {
-        try (Kvm kvm = Kvm.open(); VmFd vm = kvm.createVm()) {
-            GuestRam ram = GuestRam.allocate(0x10000);
-            vm.addRam(ram);
-            ram.memory().write(MemoryMap.REAL_MODE_ENTRY, loopGuest(exits));
-            VcpuFd fd = vm.createVcpu(0);
-            X86Setup.realMode(fd, 0, MemoryMap.REAL_MODE_ENTRY, MemoryMap.REAL_MODE_STACK);
-            Bus pio = new Bus("pio");
-            long[] sink = new long[1];
-            pio.register("sink", new AddressRange(0x10, 1), new BusDevice() {
-                @Override
-                public long read(long offset, int size) {
-                    return 0;
-                }
-
-                @Override
-                public void write(long offset, int size, long value) {
-                    sink[0] += value;
-                }
-            });
-            ExitStats stats = new ExitStats(0, 0);
-            Vcpu vcpu = new Vcpu(fd, new ExitDispatcher(pio, new Bus("mmio"), stats));
-            long start = System.nanoTime();
-            VcpuStop exit = vcpu.runOnCurrentThread();
-            long elapsed = System.nanoTime() - start;
-            vcpu.close();
-            long seen = stats.snapshot().exits(ExitReason.IO.code());
-            if (exit.reason() != ExitReason.HLT || seen != exits) {
-                throw new IllegalStateException("loop guest ended with " + exit + " after " + seen + " exits, expected " + exits);
-            }
-            return (double) elapsed / exits;
+    /** Each stage's figure, what it adds to the one above, and (first row) to C's loop. */
+    private static void printStages(Map<RoundTripStages, Double> best, Double cNs) {
+        System.out.println("  the Java side by stage (each its own loop; + is over the row above, the first row's over c):");
+        Double previous = cNs;
+        for (Map.Entry<RoundTripStages, Double> e : best.entrySet()) {
+            String added = previous == null ? "" : String.format(Locale.ROOT, " (%+.1f)", e.getValue() - previous);
+            System.out.printf(Locale.ROOT, "    %-26s %10.1f ns/exit%s%n", e.getKey().label(), e.getValue(), added);
+            previous = e.getValue();
         }
     }
 
