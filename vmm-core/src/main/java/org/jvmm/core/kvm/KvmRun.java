@@ -53,6 +53,13 @@ public final class KvmRun {
     private static final long MEMORY_FAULT_SIZE = memoryFaultOffset("size");
     private static final int MAX_DATA_WORDS = 16;
 
+    static {
+        // ioHeader() reads direction, size, port and count as one aligned little-endian (x86) long.
+        if (IO_SIZE != IO_DIRECTION + 1 || IO_PORT != IO_DIRECTION + 2 || IO_COUNT != IO_DIRECTION + 4 || IO_DIRECTION % 8 != 0) {
+            throw new AssertionError("struct kvm_run.io is not laid out as ioHeader() reads it");
+        }
+    }
+
     private static long memoryFaultOffset(String field) {
         return offset("exit") + KvmLayouts.MEMORY_FAULT_EXIT.byteOffset(PathElement.groupElement(field));
     }
@@ -138,12 +145,12 @@ public final class KvmRun {
 
     /** {@return IO: {@link #IO_IN} or {@link #IO_OUT}} */
     public int ioDirection() {
-        return run.get(ValueLayout.JAVA_BYTE, IO_DIRECTION);
+        return Byte.toUnsignedInt(run.get(ValueLayout.JAVA_BYTE, IO_DIRECTION));
     }
 
     /** {@return IO: bytes per access, 1, 2 or 4} */
     public int ioSize() {
-        return run.get(ValueLayout.JAVA_BYTE, IO_SIZE);
+        return Byte.toUnsignedInt(run.get(ValueLayout.JAVA_BYTE, IO_SIZE));
     }
 
     /** {@return IO: the port} */
@@ -162,13 +169,72 @@ public final class KvmRun {
     }
 
     /**
+     * IO: direction, size, port and count in one read of {@code kvm_run} (the first 8 bytes of its
+     * {@code io} struct), for a dispatcher that decodes an exit once: each read of the mapped page is
+     * a chain of calls under C1, the launcher's JIT. Take it apart with {@link #ioDirection(long)},
+     * {@link #ioSize(long)}, {@link #ioPort(long)} and {@link #ioCount(long)}.
+     *
+     * @return the packed header
+     */
+    public long ioHeader() {
+        return run.get(ValueLayout.JAVA_LONG, IO_DIRECTION);
+    }
+
+    /**
+     * {@return {@link #IO_IN} or {@link #IO_OUT}}
+     *
+     * @param header an {@link #ioHeader()}
+     */
+    public static int ioDirection(long header) {
+        return (int) header & 0xff;
+    }
+
+    /**
+     * {@return bytes per access}
+     *
+     * @param header an {@link #ioHeader()}
+     */
+    public static int ioSize(long header) {
+        return (int) (header >>> 8) & 0xff;
+    }
+
+    /**
+     * {@return the port}
+     *
+     * @param header an {@link #ioHeader()}
+     */
+    public static int ioPort(long header) {
+        return (int) (header >>> 16) & 0xffff;
+    }
+
+    /**
+     * {@return the number of accesses}
+     *
+     * @param header an {@link #ioHeader()}
+     */
+    public static int ioCount(long header) {
+        return (int) (header >>> 32);
+    }
+
+    /**
      * IO: the value of access {@code index} (an OUT's data).
      *
      * @param index 0 to {@code ioCount() - 1}
      * @return the value, zero-extended
      */
     public long ioValue(int index) {
-        int size = ioSize();
+        return ioValue(ioHeader(), index);
+    }
+
+    /**
+     * IO: the value of access {@code index}, the exit's header already read.
+     *
+     * @param header this exit's {@link #ioHeader()}
+     * @param index  0 to {@code ioCount(header) - 1}
+     * @return the value, zero-extended
+     */
+    public long ioValue(long header, int index) {
+        int size = ioSize(header);
         long at = ioDataOffset() + (long) index * size;
         return switch (size) {
             case 1 -> Byte.toUnsignedLong(run.get(ValueLayout.JAVA_BYTE, at));
@@ -184,7 +250,18 @@ public final class KvmRun {
      * @param value the value; the low {@code ioSize()} bytes are used
      */
     public void setIoValue(int index, long value) {
-        int size = ioSize();
+        setIoValue(ioHeader(), index, value);
+    }
+
+    /**
+     * IO: sets the value of access {@code index}, the exit's header already read.
+     *
+     * @param header this exit's {@link #ioHeader()}
+     * @param index  0 to {@code ioCount(header) - 1}
+     * @param value  the value; the low {@code ioSize(header)} bytes are used
+     */
+    public void setIoValue(long header, int index, long value) {
+        int size = ioSize(header);
         long at = ioDataOffset() + (long) index * size;
         switch (size) {
             case 1 -> run.set(ValueLayout.JAVA_BYTE, at, (byte) value);

@@ -74,7 +74,17 @@ public final class ExitDispatcher {
      * @return the time to pass to {@link #dispatch}
      */
     public long exitClock(KvmRun run) {
-        if (listener != null || (stats.enabled() && stats.shouldTime(run.exitReasonCode()))) {
+        return exitClock(run.exitReasonCode());
+    }
+
+    /**
+     * {@link #exitClock(KvmRun)} for an exit whose reason code the caller has read already.
+     *
+     * @param code the exit's raw reason code
+     * @return the time to pass to {@link #dispatch}
+     */
+    public long exitClock(int code) {
+        if (listener != null || (stats.enabled() && stats.shouldTime(code))) {
             return System.nanoTime();
         }
         return ExitStats.UNTIMED;
@@ -94,14 +104,27 @@ public final class ExitDispatcher {
      * @return {@link #CONTINUE} or {@link #STOP}, with {@link #HOLD} when an interceptor asks
      */
     public int dispatch(KvmRun run, long exitNanos) {
-        int code = run.exitReasonCode();
+        return dispatch(run, run.exitReasonCode(), exitNanos);
+    }
+
+    /**
+     * {@link #dispatch(KvmRun, long)} for an exit whose reason code the caller has read already: the
+     * vCPU loop reads each field of {@code kvm_run} once per exit.
+     *
+     * @param run       the exit
+     * @param code      its raw reason code, {@link KvmRun#exitReasonCode()}
+     * @param exitNanos what {@link #exitClock} returned for it
+     * @return {@link #CONTINUE} or {@link #STOP}, with {@link #HOLD} when an interceptor asks
+     */
+    public int dispatch(KvmRun run, int code, long exitNanos) {
         int action;
         int port = -1;
         boolean unclaimed = false;
         int mmioDevice = -1;
         if (code == ExitReason.IO.code()) {
-            port = run.ioPort();
-            unclaimed = handleIo(run, port);
+            long io = run.ioHeader();
+            port = KvmRun.ioPort(io);
+            unclaimed = handleIo(run, io, port);
             action = CONTINUE;
         } else if (code == ExitReason.MMIO.code()) {
             mmioDevice = handleMmio(run);
@@ -132,20 +155,20 @@ public final class ExitDispatcher {
     }
 
     /** Returns true when no device claims the port. */
-    private boolean handleIo(KvmRun run, int port) {
+    private boolean handleIo(KvmRun run, long io, int port) {
         Bus.Entry entry = pio.lookup(port);
-        int size = run.ioSize();
-        int count = run.ioCount();
-        boolean out = run.ioDirection() == KvmRun.IO_OUT;
+        int size = KvmRun.ioSize(io);
+        int count = KvmRun.ioCount(io);
+        boolean out = KvmRun.ioDirection(io) == KvmRun.IO_OUT;
         for (int i = 0; i < count; i++) {
             if (entry == null) {
                 if (!out) {
-                    run.setIoValue(i, Bus.allOnes(size));
+                    run.setIoValue(io, i, Bus.allOnes(size));
                 }
             } else if (out) {
-                entry.device().write(port - entry.range().base(), size, run.ioValue(i));
+                entry.device().write(port - entry.range().base(), size, run.ioValue(io, i));
             } else {
-                run.setIoValue(i, entry.device().read(port - entry.range().base(), size));
+                run.setIoValue(io, i, entry.device().read(port - entry.range().base(), size));
             }
         }
         return entry == null;

@@ -218,12 +218,13 @@ public final class Vcpu implements AutoCloseable {
      */
     int step(KvmRun run) {
         ExitReason reason = fd.run();
-        long exitNanos = dispatcher.exitClock(run);
+        int code = run.exitReasonCode();
+        long exitNanos = dispatcher.exitClock(code);
         if (reason == ExitReason.INTR) {
             kick.drain();
         }
         try {
-            return dispatcher.dispatch(run, exitNanos);
+            return dispatcher.dispatch(run, code, exitNanos);
         } catch (RuntimeException e) {
             dropFaultedAccess(run, reason, e);
             return ExitDispatcher.CONTINUE;
