@@ -6,6 +6,7 @@ import java.lang.foreign.Linker;
 import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandle;
+import java.lang.invoke.VarHandle;
 import java.util.Locale;
 import org.jvmm.core.arch.X86Setup;
 import org.jvmm.core.bus.AddressRange;
@@ -67,6 +68,7 @@ enum RoundTripStages {
     private static final class Ioctl {
         static final MethodHandle BARE;
         static final MethodHandle WITH_ERRNO;
+        static final VarHandle ERRNO = Linker.Option.captureStateLayout().varHandle(MemoryLayout.PathElement.groupElement("errno"));
 
         static {
             Linker linker = Linker.nativeLinker();
@@ -153,9 +155,7 @@ enum RoundTripStages {
             throw new IllegalStateException(t);
         }
         if (result != 0) {
-            throw new IllegalStateException("KVM_RUN returned " + result + ", errno "
-                    + errno.get(JAVA_INT, Linker.Option.captureStateLayout().byteOffset(
-                            MemoryLayout.PathElement.groupElement("errno"))));
+            throw new IllegalStateException("KVM_RUN returned " + result + ", errno " + (int) Ioctl.ERRNO.get(errno, 0L));
         }
         return run.exitReason();
     }
