@@ -2,8 +2,8 @@
  * The C side of ExitCostBenchmark: a vCPU loop the way a small C VMM writes it, over the same
  * synthetic exits and the same stand-in for KVM_RUN as the Java loop. Each iteration makes the
  * run call (ioctl(fd, FIOCLEX) on /dev/null, a cheap system call that succeeds, made through glibc's
- * syscall() as jvmm makes it, or jvmm_bench_run_noop, a function of the same shape that returns at
- * once), reads the exit from
+ * ioctl() as jvmm makes KVM_RUN, or jvmm_bench_run_noop, a function of the same shape that returns
+ * at once), reads the exit from
  * the kvm_run image, dispatches it through a bus to a device and counts it, as jvmm's Vcpu does:
  *
  *   - the port bus holds an 8250 UART at 0x3f8 (THR writes go into a 4 KiB transmit buffer,
@@ -26,7 +26,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #define EXIT_REASONS 64
@@ -288,21 +287,22 @@ static void handle_mmio(struct exit_machine *m, struct kvm_run *run) {
 }
 
 /*
- * The stand-in for KVM_RUN that does not enter the kernel, shaped like glibc's syscall(), through
- * which jvmm makes every system call (Libc): the Java side calls it by the same downcall shape.
+ * The stand-in for KVM_RUN that does not enter the kernel, shaped like glibc's ioctl(), through
+ * which jvmm makes KVM_RUN (Libc.ioctlWithoutErrno): the Java side calls it by the same downcall shape.
  */
-__attribute__((noinline)) long jvmm_bench_run_noop(long number, ...) {
-    (void)number;
+__attribute__((noinline)) int jvmm_bench_run_noop(int fd, unsigned long request, ...) {
+    (void)fd;
+    (void)request;
     return 0;
 }
 
-typedef long (*run_call)(long number, ...);
+typedef int (*run_call)(int fd, unsigned long request, ...);
 
 /* Read through a volatile, so the compiler cannot see which function the loop calls and inline it. */
-static run_call volatile run_calls[2] = {syscall, jvmm_bench_run_noop};
+static run_call volatile run_calls[2] = {ioctl, jvmm_bench_run_noop};
 
 /*
- * `exits` iterations of the loop: the run call (syscall(SYS_ioctl, fd, request, 0), or with `noop` the no-op
+ * `exits` iterations of the loop: the run call (ioctl(fd, request, 0), or with `noop` the no-op
  * function) in place of KVM_RUN, then the exit that `run` describes. Returns the number of stops
  * (HLT and other exits no device handles), or -errno if the call failed for another reason than
  * EINTR or EAGAIN.
@@ -312,7 +312,7 @@ long jvmm_bench_exit_loop(struct exit_machine *m, int noop, int fd, unsigned lon
     run_call call = run_calls[noop != 0];
     long stops = 0;
     for (long i = 0; i < exits; i++) {
-        if (call(SYS_ioctl, (long)fd, (long)request, 0L, 0L, 0L, 0L) < 0) {
+        if (call(fd, request, 0L) < 0) {
             if (errno == EINTR || errno == EAGAIN) {
                 continue;
             }
@@ -341,7 +341,7 @@ long jvmm_bench_exit_loop(struct exit_machine *m, int noop, int fd, unsigned lon
 long jvmm_bench_call_loop(int noop, int fd, unsigned long request, long calls) {
     run_call call = run_calls[noop != 0];
     for (long i = 0; i < calls; i++) {
-        if (call(SYS_ioctl, (long)fd, (long)request, 0L, 0L, 0L, 0L) < 0) {
+        if (call(fd, request, 0L) < 0) {
             return -errno;
         }
     }

@@ -44,7 +44,7 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * The Java cost of an exit, measured on any host, KVM or not: jvmm's vCPU loop body exactly as it
- * runs ({@code Vcpu.step}: the run downcall with errno capture, the exit read from
+ * runs ({@code Vcpu.step}: the run downcall, without errno capture as jvmm makes it, the exit read from
  * {@code kvm_run}, the clock read when the exit is timed, dispatch through the bus to the device,
  * the accounting) against a C loop doing the same work ({@code src/main/c/exit_cost.c}: the same
  * devices, a bus searched the same way, a count per reason and per port or device). In both, the
@@ -56,8 +56,9 @@ import org.openjdk.jmh.annotations.Warmup;
  *       project's hosts are PVM guests: about 1.2 us each, give or take hundreds of ns), it buries
  *       the difference;
  *   <li>{@code noop}: {@code jvmm_bench_run_noop}, a C function with ioctl's signature that returns
- *       0 at once, called from Java through a downcall of exactly the shape of jvmm's ioctl (errno
- *       captured, variadic after two arguments) and from C through a function pointer. Everything
+ *       0 at once, called from Java through a downcall of exactly the shape of jvmm's KVM_RUN call
+ *       (ioctl without errno capture, variadic after two arguments) and from C through a function
+ *       pointer. Everything
  *       but the kernel's part, precisely.
  * </ul>
  *
@@ -314,13 +315,13 @@ public class ExitCostBenchmark {
             run = fd.kvmRun();
             run.setExitReason(ExitReason.HLT.code());
             if (direct() != 0 || fd.run() != ExitReason.HLT) {
-                throw new IllegalStateException("the " + call + " run call failed: errno " + state.errno());
+                throw new IllegalStateException("the " + call + " run call failed");
             }
         }
 
         /** The run call made directly, without VcpuFd. */
         int direct() {
-            return noop ? BenchCalls.noop(state, devNull, FIOCLEX, 0L) : Libc.ioctl(state, devNull, FIOCLEX, 0L);
+            return noop ? BenchCalls.noop(devNull, FIOCLEX, 0L) : Libc.ioctlWithoutErrno(devNull, FIOCLEX, 0L);
         }
 
         @TearDown(Level.Trial)
@@ -354,11 +355,11 @@ public class ExitCostBenchmark {
         int sum = 0;
         if (s.noop) {
             for (int i = 0; i < EXITS; i++) {
-                sum += BenchCalls.noop(s.state, s.devNull, FIOCLEX, 0L);
+                sum += BenchCalls.noop(s.devNull, FIOCLEX, 0L);
             }
         } else {
             for (int i = 0; i < EXITS; i++) {
-                sum += Libc.ioctl(s.state, s.devNull, FIOCLEX, 0L);
+                sum += Libc.ioctlWithoutErrno(s.devNull, FIOCLEX, 0L);
             }
         }
         return sum;
@@ -387,7 +388,7 @@ public class ExitCostBenchmark {
         int sum = 0;
         for (int i = 0; i < EXITS; i++) {
             if (s.direct() == -1) {
-                throw new IllegalStateException("errno " + s.state.errno());
+                throw new IllegalStateException("the run call failed");
             }
             sum += s.run.exitReason().code();
         }

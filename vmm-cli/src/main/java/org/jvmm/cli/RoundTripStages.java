@@ -35,8 +35,9 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  * are cold after the world switch, and under nested KVM every page and branch is emulated).
  *
  * <p>The first two stages call {@code ioctl(2)} through a downcall of their own: the floor that any
- * VMM written with the FFM API pays, with and without the errno capture a VMM needs to tell a kick
- * (EINTR) from a failure. The last two are jvmm's: {@link VcpuFd#run()} alone, then the whole
+ * VMM written with the FFM API pays, without and with the errno capture that tells a kick (EINTR)
+ * from a failure. jvmm's call captures nothing (a failure is taken for an interruption, and the call
+ * after it captures errno), so its stages build on the first. The last two are jvmm's: {@link VcpuFd#run()} alone, then the whole
  * {@link Vcpu} loop with dispatch, the device and exit accounting, the {@code java} row of
  * {@code jvmm bench exit-roundtrip}.
  */
@@ -45,7 +46,7 @@ enum RoundTripStages {
     DOWNCALL("ffm downcall of ioctl(2)"),
     /** The same with {@code Linker.Option.captureCallState("errno")}. */
     DOWNCALL_ERRNO("+ errno capture"),
-    /** jvmm's run call: its one system-call downcall, errno check, exit decoding. */
+    /** jvmm's run call: its KVM_RUN downcall, the failure check, exit decoding. */
     VCPU_FD_RUN("jvmm VcpuFd.run()"),
     /** jvmm's vCPU loop: {@code VcpuFd.run()}, dispatch through the bus, the device, accounting. */
     VCPU_LOOP("jvmm Vcpu loop");

@@ -2,6 +2,7 @@ package org.jvmm.core.kvm;
 
 import java.lang.foreign.MemorySegment;
 import org.jvmm.core.sys.BenchCalls;
+import org.jvmm.core.sys.CallState;
 import org.jvmm.core.sys.Libc;
 
 /**
@@ -28,7 +29,7 @@ public final class SyntheticVcpus {
     /**
      * A vCPU whose {@code KVM_RUN} is a call of {@code jvmm_bench_run_noop(fd, request, 0)}, a C
      * function with ioctl's signature that returns 0 without entering the kernel, made through a
-     * downcall of the same shape as jvmm's ioctl (errno captured, variadic after two arguments).
+     * downcall of the same shape as jvmm's KVM_RUN (no errno capture, variadic after two arguments).
      *
      * @param fd      an open fd; the vCPU owns and closes it
      * @param request passed along, unused
@@ -41,15 +42,25 @@ public final class SyntheticVcpus {
 
     private record Ioctl(long request) implements RunCall {
         @Override
-        public int run(org.jvmm.core.sys.CallState state, int fd) {
+        public int run(int fd) {
+            return Libc.ioctlWithoutErrno(fd, request, 0L);
+        }
+
+        @Override
+        public int runCapturingErrno(CallState state, int fd) {
             return Libc.ioctl(state, fd, request, 0L);
         }
     }
 
     private record Noop(long request) implements RunCall {
         @Override
-        public int run(org.jvmm.core.sys.CallState state, int fd) {
-            return BenchCalls.noop(state, fd, request, 0L);
+        public int run(int fd) {
+            return BenchCalls.noop(fd, request, 0L);
+        }
+
+        @Override
+        public int runCapturingErrno(CallState state, int fd) {
+            return BenchCalls.noop(fd, request, 0L);
         }
     }
 }

@@ -39,6 +39,8 @@ public final class Kvm implements AutoCloseable {
                 throw new KvmException("KVM_GET_API_VERSION", "the kernel offers KVM API " + version + ", jvmm needs " + API_VERSION);
             }
             this.vcpuMmapSize = state.check(Libc.ioctl(state, fd.get(), KvmIoctls.GET_VCPU_MMAP_SIZE, 0L), "KVM_GET_VCPU_MMAP_SIZE");
+            // Every VM of this KVM will run vCPUs: their KVM_RUN downcall links while the VM is set up.
+            Libc.linkIoctlWithoutErrnoInBackground();
         } catch (RuntimeException e) {
             fd.close();
             throw e;

@@ -13,13 +13,21 @@ import org.jvmm.core.sys.Libc;
 interface RunCall {
 
     /**
-     * Makes the call.
+     * Makes the call, the exit path's: errno is not captured.
+     *
+     * @param fd the vCPU fd
+     * @return 0, or -1
+     */
+    int run(int fd);
+
+    /**
+     * Makes the call capturing errno: the call after a failed one, which tells why if it fails too.
      *
      * @param state errno capture of the calling thread
      * @param fd    the vCPU fd
      * @return 0, or -1 with errno in {@code state}
      */
-    int run(CallState state, int fd);
+    int runCapturingErrno(CallState state, int fd);
 
     /** {@code ioctl(fd, KVM_RUN, 0)}. */
     final class KvmRunIoctl implements RunCall {
@@ -28,7 +36,12 @@ interface RunCall {
         private KvmRunIoctl() {}
 
         @Override
-        public int run(CallState state, int fd) {
+        public int run(int fd) {
+            return Libc.ioctlWithoutErrno(fd, KvmIoctls.RUN, 0L);
+        }
+
+        @Override
+        public int runCapturingErrno(CallState state, int fd) {
             return Libc.ioctl(state, fd, KvmIoctls.RUN, 0L);
         }
     }

@@ -51,12 +51,8 @@ public final class VcpuFd implements AutoCloseable {
     private final KvmRun run;
     /** KVM_RUN, except on a vCPU made by {@link #synthetic}. */
     private final RunCall runCall;
-    /**
-     * KVM_RUN's errno area in an automatic arena, not in {@link #arena}: a downcall that takes a
-     * segment of a shared arena acquires and releases that arena's session around every call (two
-     * atomic updates per exit), while an automatic arena's session needs neither.
-     */
-    private final CallState runState = new CallState(Arena.ofAuto());
+    /** Whether the last KVM_RUN failed, so that the next one captures errno ({@link #run()}); only the running thread touches it. */
+    private boolean lastRunFailed;
     private final MemorySegment interruptArg = arena.allocate(KvmLayouts.INTERRUPT);
 
     VcpuFd(VmFd vm, int id, OwnedFd fd, int mmapSize) {
@@ -121,25 +117,49 @@ public final class VcpuFd implements AutoCloseable {
      * {@code KVM_RUN}: runs the guest until it needs the VMM. Blocks, possibly for long (a guest in
      * a loop without exits runs until kicked).
      *
-     * @return why it returned; {@link ExitReason#INTR} when a signal or {@code immediate_exit}
-     *         interrupted it (EINTR) or KVM asked to retry (EAGAIN), and then {@link #kvmRun()}
-     *         says INTR too, never the stale previous exit
-     * @throws KvmException for any other failure
+     * <p>The call captures no errno: under C1, the JIT the launcher runs with, a capturing downcall
+     * allocates on every call and costs microseconds per exit in nested KVM. A failure is therefore
+     * taken for what it nearly always is, an interruption (a kick, another signal, KVM's EAGAIN),
+     * and returned as {@link ExitReason#INTR}, as every interruption always was. The call after a
+     * failed one captures errno: if it fails too, with anything but EINTR or EAGAIN, it throws. A
+     * failure that persists (say EFAULT) is thus one INTR exit, then the exception with KVM's errno.
+     *
+     * @return why it returned; {@link ExitReason#INTR} when the call was interrupted (or failed for
+     *         the first time), and then {@link #kvmRun()} says INTR too, never the stale previous
+     *         exit
+     * @throws KvmException when a call that follows a failed one fails for another reason than
+     *                      EINTR or EAGAIN
      */
     public ExitReason run() {
-        int result = runCall.run(runState, fd.get());
-        if (result == -1) {
-            int errno = runState.errno();
+        if (lastRunFailed) {
+            return runCapturingErrno();
+        }
+        if (runCall.run(fd.get()) == -1) {
+            lastRunFailed = true;
+            return interrupted();
+        }
+        return run.exitReason();
+    }
+
+    private ExitReason runCapturingErrno() {
+        CallState state = CallState.current();
+        if (runCall.runCapturingErrno(state, fd.get()) == -1) {
+            int errno = state.errno();
             if (errno == Errno.EINTR || errno == Errno.EAGAIN) {
-                // With immediate_exit set, KVM returns EINTR before entering the guest and leaves
-                // exit_reason as the previous exit wrote it: kvm_run would still describe, say, a
-                // port write, and whoever decodes the page would handle that write again.
-                run.setExitReason(ExitReason.INTR.code());
-                return ExitReason.INTR;
+                return interrupted();
             }
             throw new KvmException("KVM_RUN", errno);
         }
+        lastRunFailed = false;
         return run.exitReason();
+    }
+
+    private ExitReason interrupted() {
+        // With immediate_exit set, KVM returns EINTR before entering the guest and leaves
+        // exit_reason as the previous exit wrote it: kvm_run would still describe, say, a port
+        // write, and whoever decodes the page would handle that write again.
+        run.setExitReason(ExitReason.INTR.code());
+        return ExitReason.INTR;
     }
 
     /**

@@ -7,6 +7,8 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SymbolLookup;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
+import java.util.Objects;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.lang.ref.Reference;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
@@ -23,8 +25,9 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  * code for its shape (a stub class and a dozen lambda forms, 5-10 ms each on a cold JVM, far more
  * under emulation, and none of it kept by the AOT cache): one shape for {@code open}, {@code ioctl},
  * {@code mmap} and the rest links once, where a handle per function linked twelve times before the
- * first {@code KVM_RUN}. The hot call, {@code ioctl(vcpu, KVM_RUN, 0)}, pays four more zeroed
- * registers for it. The system call numbers are x86-64's, like the rest of jvmm.
+ * first {@code KVM_RUN}. The hot call, {@code ioctl(vcpu, KVM_RUN, 0)}, is the one exception: it
+ * has a shape of its own without errno capture ({@link #ioctlWithoutErrno}), linked in the
+ * background while a VM is set up. The system call numbers are x86-64's, like the rest of jvmm.
  *
  * <p>A pointer argument must be native memory that the caller keeps alive for the call (all of
  * jvmm's are allocated by the calling code's own arena); {@link #address} refuses heap segments,
@@ -45,6 +48,18 @@ public final class Libc {
         static final MethodHandle HANDLE = downcall("syscall", FunctionDescriptor.of(JAVA_LONG,
                 JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG),
                 ERRNO, Linker.Option.firstVariadicArg(1));
+    }
+
+    /**
+     * int ioctl(int fd, unsigned long request, ...) without errno capture: the one call on the exit
+     * path, {@code KVM_RUN}. Under C1, the JIT the launcher runs with, a capturing downcall
+     * allocates a view of its capture segment on every call and costs microseconds more per exit
+     * in nested KVM (docs/performance.md, "KVM_RUN without errno capture"). A shape of its own, linked
+     * on a thread of its own by {@link #linkIoctlWithoutErrnoInBackground} so that no vCPU waits for it.
+     */
+    private static final class IoctlWithoutErrnoCall {
+        static final MethodHandle HANDLE = downcall("ioctl",
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG), Linker.Option.firstVariadicArg(2));
     }
 
     /** Linked on the first kick of a vCPU (jvmm's only signal handler), never before the first KVM_RUN. */
@@ -196,6 +211,46 @@ public final class Libc {
      */
     public static int ioctl(CallState state, int fd, long request, long arg) {
         return (int) syscall(state, SYS_IOCTL, fd, request, arg, 0, 0, 0);
+    }
+
+    /**
+     * ioctl(2) with an integer argument, through a downcall that does not capture errno: a failure
+     * is -1 and nothing more. For {@code KVM_RUN} only, whose caller takes a failure for an
+     * interruption and makes the next call with {@link #ioctl(CallState, int, long, long)} (VcpuFd).
+     *
+     * @param fd      the fd
+     * @param request the request number
+     * @param arg     the argument
+     * @return the result, or -1
+     */
+    public static int ioctlWithoutErrno(int fd, long request, long arg) {
+        try {
+            return (int) IoctlWithoutErrnoCall.HANDLE.invokeExact(fd, request, arg);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /**
+     * Links {@link #ioctlWithoutErrno}'s downcall on a daemon thread, at once: linking a shape
+     * generates code, several milliseconds on a cold JVM, and a VMM has that long of set-up to
+     * overlap it with between opening {@code /dev/kvm} and its first {@code KVM_RUN}, which waits
+     * for the link only if it comes first (class initialization). Calling it again does nothing.
+     */
+    public static void linkIoctlWithoutErrnoInBackground() {
+        if (LINKER_STARTED.compareAndSet(false, true)) {
+            Thread.ofPlatform().daemon().name("jvmm-link-ioctl").start(Libc::linkIoctlWithoutErrno);
+        }
+    }
+
+    private static final AtomicBoolean LINKER_STARTED = new AtomicBoolean();
+
+    private static void linkIoctlWithoutErrno() {
+        try {
+            Objects.requireNonNull(IoctlWithoutErrnoCall.HANDLE);
+        } catch (LinkageError e) {
+            // The vCPU's first call initializes the class itself and reports the failure there.
+        }
     }
 
     /**

@@ -49,6 +49,29 @@ class LibcTest {
     }
 
     @Test
+    void ioctlWithoutErrnoMakesTheCallAndReportsOnlyFailure() throws Exception {
+        long fioclex = 0x5451; // set close-on-exec: succeeds on any open fd
+        int fd = Libc.eventfd(state, 0, 0);
+        assertTrue(fd >= 0, "errno " + state.errno());
+        assertEquals(0, closeOnExec(fd));
+        assertEquals(0, Libc.ioctlWithoutErrno(fd, fioclex, 0L));
+        assertEquals(Libc.O_CLOEXEC, closeOnExec(fd), "the call reached the kernel");
+        assertEquals(0, Libc.close(state, fd));
+        assertEquals(-1, Libc.ioctlWithoutErrno(fd, fioclex, 0L), "a closed fd");
+        Libc.linkIoctlWithoutErrnoInBackground(); // after the handle was linked: nothing to wait for, nothing fails
+    }
+
+    /** The fd's O_CLOEXEC bit as /proc/self/fdinfo shows it (octal flags). */
+    private static int closeOnExec(int fd) throws Exception {
+        for (String line : Files.readAllLines(Path.of("/proc/self/fdinfo/" + fd))) {
+            if (line.startsWith("flags:")) {
+                return Integer.parseInt(line.substring(6).trim(), 8) & Libc.O_CLOEXEC;
+            }
+        }
+        throw new AssertionError("no flags in fdinfo of fd " + fd);
+    }
+
+    @Test
     void eventfdCountsWhatIsWritten() {
         try (Arena arena = Arena.ofConfined()) {
             int fd = Libc.eventfd(state, 3, Libc.EFD_CLOEXEC | Libc.EFD_NONBLOCK);
