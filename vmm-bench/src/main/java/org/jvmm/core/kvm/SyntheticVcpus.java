@@ -47,6 +47,11 @@ public final class SyntheticVcpus {
         }
 
         @Override
+        public boolean ready() {
+            return true;
+        }
+
+        @Override
         public int runCapturingErrno(CallState state, int fd) {
             return Libc.ioctl(state, fd, request, 0L);
         }
@@ -56,6 +61,11 @@ public final class SyntheticVcpus {
         @Override
         public int run(int fd) {
             return BenchCalls.noop(fd, request, 0L);
+        }
+
+        @Override
+        public boolean ready() {
+            return true;
         }
 
         @Override

@@ -21,7 +21,14 @@ interface RunCall {
     int run(int fd);
 
     /**
-     * Makes the call capturing errno: the call after a failed one, which tells why if it fails too.
+     * {@return whether {@link #run} is ready to be called without waiting (its downcall linked)}
+     * Asked only on the slow path, after a call that captured errno.
+     */
+    boolean ready();
+
+    /**
+     * Makes the call capturing errno: the call after a failed one, which tells why if it fails too,
+     * and every call until {@link #ready}.
      *
      * @param state errno capture of the calling thread
      * @param fd    the vCPU fd
@@ -38,6 +45,11 @@ interface RunCall {
         @Override
         public int run(int fd) {
             return Libc.ioctlWithoutErrno(fd, KvmIoctls.RUN, 0L);
+        }
+
+        @Override
+        public boolean ready() {
+            return Libc.ioctlWithoutErrnoLinked();
         }
 
         @Override

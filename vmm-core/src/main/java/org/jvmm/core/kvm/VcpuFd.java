@@ -51,8 +51,12 @@ public final class VcpuFd implements AutoCloseable {
     private final KvmRun run;
     /** KVM_RUN, except on a vCPU made by {@link #synthetic}. */
     private final RunCall runCall;
-    /** Whether the last KVM_RUN failed, so that the next one captures errno ({@link #run()}); only the running thread touches it. */
-    private boolean lastRunFailed;
+    /**
+     * Whether the next KVM_RUN captures errno: after a failed one, and until the call without
+     * capture is linked ({@link #run()}). Only the thread running the vCPU touches it after
+     * construction.
+     */
+    private boolean captureErrno;
     private final MemorySegment interruptArg = arena.allocate(KvmLayouts.INTERRUPT);
 
     VcpuFd(VmFd vm, int id, OwnedFd fd, int mmapSize) {
@@ -60,6 +64,7 @@ public final class VcpuFd implements AutoCloseable {
         this.id = id;
         this.fd = fd;
         this.runCall = RunCall.KvmRunIoctl.INSTANCE;
+        this.captureErrno = !runCall.ready();
         try {
             this.run = new KvmRun(Mmap.shared(arena, fd.get(), mmapSize, "mmap kvm_run"));
         } catch (RuntimeException e) {
@@ -74,6 +79,7 @@ public final class VcpuFd implements AutoCloseable {
         this.id = 0;
         this.fd = new OwnedFd(fd);
         this.runCall = runCall;
+        this.captureErrno = !runCall.ready();
         this.run = new KvmRun(runPage);
     }
 
@@ -123,6 +129,8 @@ public final class VcpuFd implements AutoCloseable {
      * and returned as {@link ExitReason#INTR}, as every interruption always was. The call after a
      * failed one captures errno: if it fails too, with anything but EINTR or EAGAIN, it throws. A
      * failure that persists (say EFAULT) is thus one INTR exit, then the exception with KVM's errno.
+     * Calls capture errno too until the downcall without capture is linked, which
+     * {@link Kvm#open()} starts in the background: no vCPU waits for it.
      *
      * @return why it returned; {@link ExitReason#INTR} when the call was interrupted (or failed for
      *         the first time), and then {@link #kvmRun()} says INTR too, never the stale previous
@@ -131,11 +139,11 @@ public final class VcpuFd implements AutoCloseable {
      *                      EINTR or EAGAIN
      */
     public ExitReason run() {
-        if (lastRunFailed) {
+        if (captureErrno) {
             return runCapturingErrno();
         }
         if (runCall.run(fd.get()) == -1) {
-            lastRunFailed = true;
+            captureErrno = true;
             return interrupted();
         }
         return run.exitReason();
@@ -150,7 +158,7 @@ public final class VcpuFd implements AutoCloseable {
             }
             throw new KvmException("KVM_RUN", errno);
         }
-        lastRunFailed = false;
+        captureErrno = !runCall.ready();
         return run.exitReason();
     }
 

@@ -60,7 +60,14 @@ public final class Libc {
     private static final class IoctlWithoutErrnoCall {
         static final MethodHandle HANDLE = downcall("ioctl",
                 FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG), Linker.Option.firstVariadicArg(2));
+
+        static {
+            ioctlWithoutErrnoLinked = true;
+        }
     }
+
+    /** Set once {@link IoctlWithoutErrnoCall} is initialized: a call then waits for no link. */
+    private static volatile boolean ioctlWithoutErrnoLinked;
 
     /** Linked on the first kick of a vCPU (jvmm's only signal handler), never before the first KVM_RUN. */
     private static final class SigactionCall {
@@ -233,9 +240,9 @@ public final class Libc {
 
     /**
      * Links {@link #ioctlWithoutErrno}'s downcall on a daemon thread, at once: linking a shape
-     * generates code, several milliseconds on a cold JVM, and a VMM has that long of set-up to
-     * overlap it with between opening {@code /dev/kvm} and its first {@code KVM_RUN}, which waits
-     * for the link only if it comes first (class initialization). Calling it again does nothing.
+     * generates code, 9-15 ms on a cold JVM of a 2-core host, which should delay no vCPU. Until
+     * {@link #ioctlWithoutErrnoLinked()}, a vCPU makes {@code KVM_RUN} with errno capture, through the
+     * downcall every other call has linked already. Calling it again does nothing.
      */
     public static void linkIoctlWithoutErrnoInBackground() {
         if (LINKER_STARTED.compareAndSet(false, true)) {
@@ -245,11 +252,16 @@ public final class Libc {
 
     private static final AtomicBoolean LINKER_STARTED = new AtomicBoolean();
 
+    /** {@return whether {@link #ioctlWithoutErrno} is linked, so that calling it waits for nothing} */
+    public static boolean ioctlWithoutErrnoLinked() {
+        return ioctlWithoutErrnoLinked;
+    }
+
     private static void linkIoctlWithoutErrno() {
         try {
             Objects.requireNonNull(IoctlWithoutErrnoCall.HANDLE);
         } catch (LinkageError e) {
-            // The vCPU's first call initializes the class itself and reports the failure there.
+            // Never linked: vCPUs go on capturing errno.
         }
     }
 

@@ -2,6 +2,7 @@ package org.jvmm.core.kvm;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -39,6 +40,7 @@ class VcpuFdRunTest {
     private static final class ScriptedRunCall implements RunCall {
         final Deque<Integer> results = new ArrayDeque<>();
         final Second second;
+        boolean ready = true;
         int capturingCalls;
 
         ScriptedRunCall(Second second, Integer... results) {
@@ -49,6 +51,11 @@ class VcpuFdRunTest {
         @Override
         public int run(int fd) {
             return results.remove();
+        }
+
+        @Override
+        public boolean ready() {
+            return ready;
         }
 
         @Override
@@ -123,6 +130,24 @@ class VcpuFdRunTest {
         assertEquals("KVM_RUN", failure.operation());
         assertEquals(Errno.EBADF, failure.errno());
         assertEquals(1, call.capturingCalls);
+        vcpu.close();
+    }
+
+    @Test
+    void untilTheCallWithoutCaptureIsReadyEveryCallCapturesErrno() {
+        ScriptedRunCall call = new ScriptedRunCall(Second.SUCCEEDS, 0);
+        call.ready = false;
+        VcpuFd vcpu = vcpu(call);
+        vcpu.kvmRun().setExitReason(ExitReason.HLT.code());
+        assertEquals(ExitReason.HLT, vcpu.run());
+        assertEquals(ExitReason.HLT, vcpu.run());
+        assertEquals(2, call.capturingCalls, "not linked yet: no call may wait for the link");
+        call.ready = true;
+        assertEquals(ExitReason.HLT, vcpu.run());
+        assertEquals(3, call.capturingCalls, "the call that finds it ready still captured");
+        assertEquals(ExitReason.HLT, vcpu.run());
+        assertEquals(3, call.capturingCalls, "from then on no call captures");
+        assertTrue(call.results.isEmpty(), "and the one call without capture was made");
         vcpu.close();
     }
 }

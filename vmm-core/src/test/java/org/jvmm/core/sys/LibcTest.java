@@ -58,6 +58,7 @@ class LibcTest {
         assertEquals(Libc.O_CLOEXEC, closeOnExec(fd), "the call reached the kernel");
         assertEquals(0, Libc.close(state, fd));
         assertEquals(-1, Libc.ioctlWithoutErrno(fd, fioclex, 0L), "a closed fd");
+        assertTrue(Libc.ioctlWithoutErrnoLinked(), "a call links the downcall if no thread has yet");
         Libc.linkIoctlWithoutErrnoInBackground(); // after the handle was linked: nothing to wait for, nothing fails
     }
 
