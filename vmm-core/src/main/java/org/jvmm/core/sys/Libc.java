@@ -7,9 +7,9 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SymbolLookup;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
+import java.lang.ref.Reference;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.lang.ref.Reference;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
@@ -68,6 +68,7 @@ public final class Libc {
 
     /** Set once {@link IoctlWithoutErrnoCall} is initialized: a call then waits for no link. */
     private static volatile boolean ioctlWithoutErrnoLinked;
+    private static final AtomicBoolean LINKER_STARTED = new AtomicBoolean();
 
     /** Linked on the first kick of a vCPU (jvmm's only signal handler), never before the first KVM_RUN. */
     private static final class SigactionCall {
@@ -249,8 +250,6 @@ public final class Libc {
             Thread.ofPlatform().daemon().name("jvmm-link-ioctl").start(Libc::linkIoctlWithoutErrno);
         }
     }
-
-    private static final AtomicBoolean LINKER_STARTED = new AtomicBoolean();
 
     /** {@return whether {@link #ioctlWithoutErrno} is linked, so that calling it waits for nothing} */
     public static boolean ioctlWithoutErrnoLinked() {
