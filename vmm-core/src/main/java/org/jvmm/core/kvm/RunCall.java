@@ -22,9 +22,11 @@ interface RunCall {
 
     /**
      * {@return whether {@link #run} is ready to be called without waiting (its downcall linked)}
-     * Asked only on the slow path, after a call that captured errno.
+     * Asked only on the slow path, after a call that captured errno. A stand-in is always ready.
      */
-    boolean ready();
+    default boolean ready() {
+        return true;
+    }
 
     /**
      * Makes the call capturing errno: the call after a failed one, which tells why if it fails too,
