@@ -18,7 +18,8 @@ import org.jvmm.core.sys.Libc;
  * <p>The handler is native code, never Java: the signal can land in the middle of any Java
  * method, where no upcall may enter the JVM. It is libc's {@code abs(3)}, a pure function of its
  * int argument (the signal number) that touches no memory and no errno: the empty handler a C VMM
- * writes, without a C shim. It is installed on the first kick, with SA_RESTART so that other
+ * writes, without a C shim. It is installed on the first kick from another thread (a kick from the
+ * vCPU's own thread needs no signal, see {@link #kick}), with SA_RESTART so that other
  * system calls the signal interrupts (file I/O of a device on the vCPU thread) carry on; KVM_RUN's
  * EINTR is never restarted.
  *
@@ -41,6 +42,9 @@ final class KickSignal {
     private final CallState kickerState = new CallState(arena);
     private final Object lock = new Object();
     private int tid = -1;
+    /** The thread whose kernel id is {@link #tid}: a kick from it sends no signal. */
+    private Thread thread;
+    private int signalsSent;
     private final int pid = Libc.getpid();
     /** Whether the signal was blocked on the thread before {@link #installOnCurrentThread}: uninstall blocks it again. */
     private boolean blockOnUninstall;
@@ -62,6 +66,7 @@ final class KickSignal {
         }
         synchronized (lock) {
             tid = Libc.gettid();
+            thread = Thread.currentThread();
         }
     }
 
@@ -73,6 +78,7 @@ final class KickSignal {
     void uninstall() {
         synchronized (lock) {
             tid = -1;
+            thread = null;
         }
         drain();
         if (blockOnUninstall) {
@@ -84,17 +90,32 @@ final class KickSignal {
         }
     }
 
-    /** From any thread: make KVM_RUN return now, or at once if it is not running yet. */
+    /**
+     * From any thread: make KVM_RUN return now, or at once if it is not running yet. From the vCPU's
+     * own thread (a device or an exit listener that stops or pauses it, as a guest's debug exit
+     * stops its machine) the thread is between two KVM_RUNs, so {@code immediate_exit} is all it
+     * takes: no signal, and no handler installed for it, which would link a {@code sigaction}
+     * downcall of its own, memory and milliseconds for every guest that stops itself
+     * (docs/performance.md, "What the VMM itself weighs").
+     */
     void kick() {
         synchronized (lock) {
             if (!vcpu.isOpen() || !arena.scope().isAlive()) {
                 return; // closed (by the Vcpu or its VM): nothing runs any more, kvm_run may be unmapped
             }
             vcpu.kvmRun().setImmediateExit(true);
-            if (tid > 0) {
+            if (tid > 0 && thread != Thread.currentThread()) {
                 installHandler();
                 Libc.tgkill(kickerState, pid, tid, SIGNAL);
+                signalsSent++;
             }
+        }
+    }
+
+    /** {@return how many kicks sent the signal, for tests: a kick from the vCPU's own thread sends none} */
+    int signalsSent() {
+        synchronized (lock) {
+            return signalsSent;
         }
     }
 

@@ -71,6 +71,11 @@ public final class Vcpu implements AutoCloseable {
         return dispatcher;
     }
 
+    /** {@return how many kicks reached this vCPU's thread as a signal (tests: a kick from the thread itself sends none)} */
+    int kickSignalsSent() {
+        return kick.signalsSent();
+    }
+
     /** {@return device exceptions caught on this vCPU's thread (each one a dropped access)} */
     public long deviceErrors() {
         return deviceErrors;

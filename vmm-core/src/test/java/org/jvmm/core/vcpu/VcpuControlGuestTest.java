@@ -14,6 +14,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
 import org.jvmm.core.kvm.BinaryStats;
 import org.jvmm.core.kvm.ExitReason;
@@ -75,6 +76,38 @@ class VcpuControlGuestTest {
             }
             assertEquals(1, dispatcher.stats().snapshot().exits(ExitReason.INTR.code()), "one kick, one INTR exit");
             assertEquals(1, dispatcher.stats().snapshot().totalExits());
+            assertEquals(1, vcpu.kickSignalsSent(), "a stop from another thread signals the vCPU's thread");
+        }
+    }
+
+    /**
+     * A device that stops its own vCPU (as a guest's debug exit stops the machine) runs on the vCPU's
+     * thread, between two KVM_RUNs: the stop takes effect before the guest runs again, with no signal.
+     */
+    @Test
+    void aStopFromTheVcpusOwnThreadTakesEffectWithoutASignal() throws Exception {
+        byte[] code = {
+            (byte) 0xe6, 0x10,        // out 0x10, al     ; the device stops the vCPU here
+            (byte) 0xeb, (byte) 0xfe, // jmp $            ; never reached
+        };
+        AtomicReference<Vcpu> self = new AtomicReference<>();
+        try (TestMachine m = TestMachine.create(1 << 20)) {
+            m.port("stopper", 0x10, 1, new RecordingDevice() {
+                @Override
+                protected void onWrite(long offset, int size, long value) {
+                    self.get().stop();
+                }
+            });
+            ExitDispatcher dispatcher = m.dispatcher(0);
+            Vcpu vcpu = new Vcpu(m.realModeVcpu(0, code), dispatcher);
+            self.set(vcpu);
+            try (vcpu) {
+                vcpu.start();
+                assertEquals(VcpuStop.Cause.REQUESTED, vcpu.await(10_000).cause());
+            }
+            assertEquals(0, vcpu.kickSignalsSent(), "the vCPU's own thread needs no signal");
+            assertEquals(1, dispatcher.stats().snapshot().exits(ExitReason.IO.code()));
+            assertEquals(1, dispatcher.stats().snapshot().totalExits(), "no KVM_RUN after the stop");
         }
     }
 
